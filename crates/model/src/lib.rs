@@ -31,7 +31,7 @@ pub use documents::{
     Allocation, CreditNote, DocumentStatus, Invoice, ItemKind, Party, Payment, PaymentStatus,
 };
 pub use error::ModelError;
-pub use fx::FxRate;
+pub use fx::{FxLookupError, FxRate, RateBook, RatePath, RateQuote};
 pub use money::{Money, Rounding};
 pub use origin::{Origin, RecordKind, payload_hash};
 
