@@ -1,0 +1,27 @@
+//! arsync collections: what is overdue and what to do about it.
+//!
+//! This crate owns the collection decisions: the aging report, each invoice's overdue
+//! status on a date, the configurable escalation ladder and the collection states that
+//! pause or change it, statutory and contractual late-payment interest and fixed
+//! compensation by jurisdiction, the limitation clock, and the collection tasks with their
+//! deterministic keys and priorities.
+//!
+//! It is pure: it takes data and a civil date (`as_of`, in the company's time zone, which
+//! the caller derives from its injected clock) and returns decisions. It never reads a
+//! clock, a file, the network or the store, and must not depend on the store, the runtime,
+//! the agent or any async machinery. Money is [`rust_decimal::Decimal`] with an explicit
+//! [`arsync_model::Rounding`]; floats never appear.
+#![forbid(unsafe_code)]
+#![deny(clippy::float_arithmetic)]
+#![deny(missing_docs)]
+
+mod aging;
+mod error;
+#[cfg(test)]
+mod fixtures;
+
+pub use aging::{
+    AgingAmounts, AgingBuckets, AgingBucketsSetting, AgingLine, AgingReport, AgingRow,
+    CurrencyTotal, HomeAmounts, HomeBasis, HomeRate, MissingRate, NoRates, Rejected, aging,
+};
+pub use error::{CollectError, Result};
