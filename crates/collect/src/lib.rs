@@ -19,9 +19,19 @@ mod aging;
 mod error;
 #[cfg(test)]
 mod fixtures;
+mod interest;
+mod rates;
 
 pub use aging::{
     AgingAmounts, AgingBuckets, AgingBucketsSetting, AgingLine, AgingReport, AgingRow,
     CurrencyTotal, HomeAmounts, HomeBasis, HomeRate, MissingRate, NoRates, Rejected, aging,
 };
 pub use error::{CollectError, Result};
+pub use interest::{
+    ContractualTerms, DefaultFacts, InterestBasis, InterestClaim, InterestSegment, Jurisdiction,
+    RatePer, interest, interest_start, uk_compensation,
+};
+pub use rates::{
+    MissingReferenceRate, RateRow, RateSpan, RateTable, RateTableId, RateTables, half_year_end,
+    half_year_label, half_year_start,
+};
