@@ -57,6 +57,14 @@ pub enum CollectError {
         /// First day that needs the rate.
         from: NaiveDate,
     },
+    /// A recorded collection state cannot be applied.
+    #[error("{record}: {reason}")]
+    State {
+        /// The event ("promise_to_pay event recorded ... by 'clerk'").
+        record: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
     /// An interest period or setting makes no sense.
     #[error("{record}: {reason}")]
     Interest {

@@ -20,7 +20,9 @@ mod error;
 #[cfg(test)]
 mod fixtures;
 mod interest;
+mod ladder;
 mod rates;
+mod state;
 
 pub use aging::{
     AgingAmounts, AgingBuckets, AgingBucketsSetting, AgingLine, AgingReport, AgingRow,
@@ -31,7 +33,11 @@ pub use interest::{
     ContractualTerms, DefaultFacts, InterestBasis, InterestClaim, InterestSegment, Jurisdiction,
     RatePer, interest, interest_start, uk_compensation,
 };
+pub use ladder::{Ladder, LadderStep, StepReached};
 pub use rates::{
     MissingReferenceRate, RateRow, RateSpan, RateTable, RateTableId, RateTables, half_year_end,
     half_year_label, half_year_start,
+};
+pub use state::{
+    FoldedState, Instalment, ItemFacts, Lapse, StateEvent, StateKind, StateTarget, fold_state,
 };
