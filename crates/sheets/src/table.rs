@@ -1,0 +1,514 @@
+//! Reading one sheet of a workbook (xlsx, xlsm, xlsb, xls, ods) or a csv/tsv file into a
+//! table of typed cells under a header row, found automatically below any title rows.
+
+use crate::columns::{Field, recognised_count};
+use crate::{DateOrder, DateSystem, DecimalHint, SheetsError};
+use arsync_model::Currency;
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::path::Path;
+
+/// Where the header row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderRow {
+    /// The row among the first 30 with the most recognised headers (at least two).
+    #[default]
+    Auto,
+    /// This row, counted from 1 as the spreadsheet shows it.
+    Row(usize),
+}
+
+/// How to read a sheet and map its rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SheetOptions {
+    /// Connection name recorded in every record's origin.
+    pub connection: String,
+    /// Sheet to read; the first sheet when absent.
+    pub sheet: Option<String>,
+    /// Where the header row is.
+    pub header_row: HeaderRow,
+    /// Field → header text, for headers arsync does not recognise by itself.
+    pub columns: BTreeMap<Field, String>,
+    /// Order of day and month in ambiguous numeric dates.
+    pub date_order: DateOrder,
+    /// Date system of serial numbers in cells not formatted as dates (and of csv serials).
+    pub date_system: DateSystem,
+    /// Currency of rows that name none.
+    pub default_currency: Option<Currency>,
+    /// Decimal separator of amounts written as text.
+    pub decimal: DecimalHint,
+    /// Field delimiter of csv files; guessed from the first line when absent.
+    pub delimiter: Option<char>,
+}
+
+impl Default for SheetOptions {
+    fn default() -> Self {
+        Self {
+            connection: "sheet".to_owned(),
+            sheet: None,
+            header_row: HeaderRow::Auto,
+            columns: BTreeMap::new(),
+            date_order: DateOrder::Dmy,
+            date_system: DateSystem::Excel1900,
+            default_currency: None,
+            decimal: DecimalHint::Auto,
+            delimiter: None,
+        }
+    }
+}
+
+/// A spreadsheet to read: a file on disk, or bytes with the file name they came under
+/// (the name's extension chooses the format; it also names the file in messages).
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// A file on disk.
+    Path(&'a Path),
+    /// File contents, e.g. handed over by the plugin host.
+    Bytes {
+        /// File name, with its extension.
+        name: &'a str,
+        /// Contents.
+        bytes: &'a [u8],
+    },
+}
+
+impl Source<'_> {
+    /// The file name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Path(p) => p.display().to_string(),
+            Source::Bytes { name, .. } => (*name).to_owned(),
+        }
+    }
+
+    fn extension(&self) -> String {
+        let name = match self {
+            Source::Path(p) => p.to_string_lossy().into_owned(),
+            Source::Bytes { name, .. } => (*name).to_owned(),
+        };
+        Path::new(&name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+}
+
+/// A cell's value as the spreadsheet typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// Nothing.
+    Empty,
+    /// Text, trimmed.
+    Text(String),
+    /// A number, as Excel shows it (15 significant digits).
+    Number(Decimal),
+    /// A cell formatted as a date.
+    Date(NaiveDate),
+    /// A boolean.
+    Bool(bool),
+    /// A formula error (`#N/A`, `#DIV/0!`) or a date Excel cannot show.
+    Error(String),
+}
+
+impl Cell {
+    /// Whether the cell holds nothing.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as text, as it would be shown.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) => t.clone(),
+            Cell::Number(n) => n.normalize().to_string(),
+            Cell::Date(d) => d.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// One data row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Row number as the spreadsheet shows it (1-based; the csv line for csv files).
+    pub number: usize,
+    /// Cells, one per header (missing trailing cells are [`Cell::Empty`]).
+    pub cells: Vec<Cell>,
+}
+
+/// A sheet read under its header row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// File name, for messages.
+    pub file: String,
+    /// Sheet name ("" for csv).
+    pub sheet: String,
+    /// 1-based number of the header row.
+    pub header_row: usize,
+    /// Header texts.
+    pub headers: Vec<String>,
+    /// Data rows below the header, blank rows left out.
+    pub rows: Vec<Row>,
+}
+
+/// Reads one sheet (or a csv/tsv file) into a table under its header row.
+pub fn read_table(source: Source<'_>, options: &SheetOptions) -> Result<Table, SheetsError> {
+    let file = source.name();
+    let ext = source.extension();
+    let (sheet, grid) = if matches!(ext.as_str(), "csv" | "tsv" | "txt") {
+        let bytes = match source {
+            Source::Path(p) => std::fs::read(p).map_err(|e| SheetsError::Open {
+                file: file.clone(),
+                reason: e.to_string(),
+            })?,
+            Source::Bytes { bytes, .. } => bytes.to_vec(),
+        };
+        (String::new(), read_csv(&file, &bytes, &ext, options)?)
+    } else {
+        read_workbook(source, &file, options)?
+    };
+    let header_index = match options.header_row {
+        HeaderRow::Row(n) => {
+            if n == 0 || n > grid.len() {
+                return Err(SheetsError::HeaderRowOutOfRange {
+                    file,
+                    sheet,
+                    row: n,
+                    rows: grid.len(),
+                });
+            }
+            n - 1
+        }
+        HeaderRow::Auto => find_header_row(&grid).ok_or_else(|| SheetsError::NoHeaderRow {
+            file: file.clone(),
+            sheet: sheet.clone(),
+        })?,
+    };
+    let headers: Vec<String> = grid[header_index].iter().map(Cell::text).collect();
+    let width = headers.len();
+    let rows = grid
+        .into_iter()
+        .enumerate()
+        .skip(header_index + 1)
+        .filter(|(_, cells)| !cells.iter().all(Cell::is_empty))
+        .map(|(i, mut cells)| {
+            cells.resize(width.max(cells.len()), Cell::Empty);
+            Row {
+                number: i + 1,
+                cells,
+            }
+        })
+        .collect();
+    Ok(Table {
+        file,
+        sheet,
+        header_row: header_index + 1,
+        headers,
+        rows,
+    })
+}
+
+fn find_header_row(grid: &[Vec<Cell>]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (i, row) in grid.iter().take(30).enumerate() {
+        let texts: Vec<String> = row
+            .iter()
+            .filter_map(|c| match c {
+                Cell::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        let n = recognised_count(&texts);
+        if n >= 2 && best.is_none_or(|(_, b)| n > b) {
+            best = Some((i, n));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+fn read_workbook(
+    source: Source<'_>,
+    file: &str,
+    options: &SheetOptions,
+) -> Result<(String, Vec<Vec<Cell>>), SheetsError> {
+    let open_err = |e: calamine::Error| SheetsError::Open {
+        file: file.to_owned(),
+        reason: e.to_string(),
+    };
+    let range = match source {
+        Source::Path(p) => {
+            let mut book = calamine::open_workbook_auto(p).map_err(open_err)?;
+            pick_sheet(&mut book, file, options)?
+        }
+        Source::Bytes { bytes, .. } => {
+            let mut book =
+                calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(open_err)?;
+            pick_sheet(&mut book, file, options)?
+        }
+    };
+    let (sheet, range) = range;
+    let offset_row = range.start().map_or(0, |(r, _)| r);
+    let offset_col = range.start().map_or(0, |(_, c)| c);
+    let mut grid: Vec<Vec<Cell>> = Vec::new();
+    for _ in 0..offset_row {
+        grid.push(Vec::new());
+    }
+    for row in range.rows() {
+        let mut cells: Vec<Cell> = (0..offset_col).map(|_| Cell::Empty).collect();
+        cells.extend(row.iter().map(cell_from_data));
+        while cells.last().is_some_and(Cell::is_empty) {
+            cells.pop();
+        }
+        grid.push(cells);
+    }
+    Ok((sheet, grid))
+}
+
+type SheetRange = (String, calamine::Range<Data>);
+
+fn pick_sheet<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<RS>,
+    file: &str,
+    options: &SheetOptions,
+) -> Result<SheetRange, SheetsError> {
+    let names = book.sheet_names();
+    let name = match &options.sheet {
+        Some(wanted) => names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(wanted.trim()))
+            .cloned()
+            .ok_or_else(|| SheetsError::SheetNotFound {
+                file: file.to_owned(),
+                sheet: wanted.clone(),
+                available: names.clone(),
+            })?,
+        None => names.first().cloned().ok_or_else(|| SheetsError::Open {
+            file: file.to_owned(),
+            reason: "the workbook has no sheets".into(),
+        })?,
+    };
+    let range = book.worksheet_range(&name).map_err(|e| SheetsError::Open {
+        file: file.to_owned(),
+        reason: format!("sheet '{name}': {e}"),
+    })?;
+    Ok((name, range))
+}
+
+/// A float as Excel shows it: rounded to 15 significant digits, then exact from there on.
+pub(crate) fn decimal_from_f64(value: f64) -> Option<Decimal> {
+    if !value.is_finite() {
+        return None;
+    }
+    let text = format!("{value:.14e}");
+    Decimal::from_scientific(&text).ok().map(|d| d.normalize())
+}
+
+/// Date cells arrive converted in the workbook's own date system (calamine reads its 1904
+/// flag); plain numbers are converted only where a date is expected, by the options.
+fn cell_from_data(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.trim().to_owned()),
+        Data::Int(i) => Cell::Number(Decimal::from(*i)),
+        Data::Float(f) => decimal_from_f64(*f).map_or(Cell::Error(format!("{f}")), Cell::Number),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => {
+            if dt.is_duration() {
+                return decimal_from_f64(dt.as_f64())
+                    .map_or(Cell::Error("duration".into()), Cell::Number);
+            }
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)).map_or_else(
+                || {
+                    Cell::Error(format!(
+                        "{y:04}-{m:02}-{d:02} is not a real date (Excel's 1900 leap-year bug)"
+                    ))
+                },
+                Cell::Date,
+            )
+        }
+        Data::DateTimeIso(s) => {
+            crate::parse_date(s, DateOrder::Ymd).map_or_else(|_| Cell::Text(s.clone()), Cell::Date)
+        }
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(format!("{e}")),
+    }
+}
+
+fn read_csv(
+    file: &str,
+    bytes: &[u8],
+    ext: &str,
+    options: &SheetOptions,
+) -> Result<Vec<Vec<Cell>>, SheetsError> {
+    let text = decode_text(bytes);
+    let delimiter = match options.delimiter {
+        Some(c) => u8::try_from(c).map_err(|_| SheetsError::Open {
+            file: file.to_owned(),
+            reason: format!(
+                "the delimiter '{c}' is not a single-byte character; use ',', ';', '|' or a tab"
+            ),
+        })?,
+        None if ext == "tsv" => b'\t',
+        None => sniff_delimiter(&text),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut grid = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| SheetsError::Csv {
+            file: file.to_owned(),
+            line: e
+                .position()
+                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0)),
+            reason: e.to_string(),
+        })?;
+        let line = record
+            .position()
+            .map_or(grid.len() + 1, |p| usize::try_from(p.line()).unwrap_or(0));
+        while grid.len() + 1 < line {
+            grid.push(Vec::new());
+        }
+        let mut cells: Vec<Cell> = record
+            .iter()
+            .map(|f| {
+                let t = f.trim();
+                if t.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(t.to_owned())
+                }
+            })
+            .collect();
+        while cells.last().is_some_and(Cell::is_empty) {
+            cells.pop();
+        }
+        grid.push(cells);
+    }
+    Ok(grid)
+}
+
+/// UTF-8 (with or without a byte-order mark), UTF-16 with a mark, or Windows-1252 — the
+/// encodings spreadsheet programs save csv in.
+fn decode_text(bytes: &[u8]) -> String {
+    let (enc, bom_len) = encoding_rs::Encoding::for_bom(bytes).unwrap_or((encoding_rs::UTF_8, 0));
+    let body = &bytes[bom_len..];
+    if enc == encoding_rs::UTF_8 {
+        if let Ok(s) = std::str::from_utf8(body) {
+            return s.to_owned();
+        }
+        let (s, _, _) = encoding_rs::WINDOWS_1252.decode(body);
+        return s.into_owned();
+    }
+    let (s, _, _) = enc.decode(bytes);
+    s.into_owned()
+}
+
+fn sniff_delimiter(text: &str) -> u8 {
+    let sample: Vec<&str> = text.lines().take(5).collect();
+    let score = |c: char| {
+        sample
+            .iter()
+            .map(|l| l.matches(c).count())
+            .min()
+            .unwrap_or(0)
+    };
+    [(';', b';'), ('\t', b'\t'), ('|', b'|')]
+        .into_iter()
+        .filter(|(c, _)| score(*c) > 0 && score(*c) >= score(','))
+        .max_by_key(|(c, _)| score(*c))
+        .map_or(b',', |(_, b)| b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_floats_read_as_the_digits_excel_shows() {
+        assert_eq!(decimal_from_f64(1234.56).unwrap().to_string(), "1234.56");
+        assert_eq!(decimal_from_f64(0.1 + 0.2).unwrap().to_string(), "0.3");
+        assert_eq!(decimal_from_f64(-15.0).unwrap().to_string(), "-15");
+        assert_eq!(decimal_from_f64(120000.0).unwrap().to_string(), "120000");
+        assert!(decimal_from_f64(f64::NAN).is_none());
+    }
+
+    #[test]
+    fn a_semicolon_csv_from_german_excel_is_read_with_its_delimiter() {
+        let csv = "Rechnungsnr.;Kunde;Betrag\nR-1;Müller GmbH;\"1.234,56\"\n";
+        let t = read_table(
+            Source::Bytes {
+                name: "op.csv",
+                bytes: csv.as_bytes(),
+            },
+            &SheetOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.headers, vec!["Rechnungsnr.", "Kunde", "Betrag"]);
+        assert_eq!(t.rows[0].cells[2], Cell::Text("1.234,56".into()));
+        assert_eq!(t.rows[0].number, 2);
+    }
+
+    #[test]
+    fn a_windows_1252_csv_keeps_its_umlauts() {
+        let mut bytes = b"Invoice;Kunde;Amount\n1;M".to_vec();
+        bytes.push(0xFC); // ü in Windows-1252
+        bytes.extend_from_slice(b"ller;10\n");
+        let t = read_table(
+            Source::Bytes {
+                name: "x.csv",
+                bytes: &bytes,
+            },
+            &SheetOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.rows[0].cells[1], Cell::Text("Müller".into()));
+    }
+
+    #[test]
+    fn title_rows_above_the_header_are_skipped() {
+        let csv =
+            "Offene Posten per 23.11.2026,,\n,,\nInvoice No,Customer,Amount Due\nA-1,Acme,10.00\n";
+        let t = read_table(
+            Source::Bytes {
+                name: "x.csv",
+                bytes: csv.as_bytes(),
+            },
+            &SheetOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.header_row, 3);
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].number, 4);
+    }
+
+    #[test]
+    fn a_sheet_without_any_known_header_is_an_error_naming_the_file() {
+        let csv = "a,b,c\n1,2,3\n";
+        let err = read_table(
+            Source::Bytes {
+                name: "mystery.csv",
+                bytes: csv.as_bytes(),
+            },
+            &SheetOptions::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("mystery.csv"), "{err}");
+        assert!(err.to_string().contains("header_row"), "{err}");
+    }
+}
