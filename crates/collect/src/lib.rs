@@ -21,8 +21,10 @@ mod error;
 mod fixtures;
 mod interest;
 mod ladder;
+mod limitation;
 mod rates;
 mod state;
+mod status;
 
 pub use aging::{
     AgingAmounts, AgingBuckets, AgingBucketsSetting, AgingLine, AgingReport, AgingRow,
@@ -34,6 +36,7 @@ pub use interest::{
     RatePer, interest, interest_start, uk_compensation,
 };
 pub use ladder::{Ladder, LadderStep, StepReached};
+pub use limitation::{LimitationClock, LimitationRule, LimitationWarning, limitation};
 pub use rates::{
     MissingReferenceRate, RateRow, RateSpan, RateTable, RateTableId, RateTables, half_year_end,
     half_year_label, half_year_start,
@@ -41,3 +44,4 @@ pub use rates::{
 pub use state::{
     FoldedState, Instalment, ItemFacts, Lapse, StateEvent, StateKind, StateTarget, fold_state,
 };
+pub use status::{InterestSettings, ItemStatus, day_step_reached, item_facts, overdue_status};
