@@ -1,0 +1,1339 @@
+//! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, every write in
+//! a `BEGIN IMMEDIATE` transaction.
+//!
+//! Opening an existing file first inspects it through a read-only connection: the file
+//! header, `PRAGMA quick_check`, and the schema versions recorded by the migrations. A
+//! damaged file, a file some other program owns, or a store written by a newer schema is
+//! refused before anything (not even the WAL switch) is written to it.
+
+use crate::audit::{self, AuditCheck, AuditEntry, GENESIS_HASH, RawRow};
+use crate::error::{Result, StoreError, sql};
+use crate::outbox::{OutboxEntry, OutboxItem, OutboxState};
+use crate::record::{
+    Change, Deletion, ImportedFile, Page, PageOutcome, Record, RecordChange, StoredVersion,
+    compare_versions, decide,
+};
+use crate::{Store, StoredRecord, Which};
+use arsync_model::{
+    BankEntry, Clock, CreditNote, Decimal, FxRate, Invoice, Party, Payment, RecordKind, SystemClock,
+};
+use chrono::SecondsFormat;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Connection, Row, Sqlite, Transaction};
+use std::cmp::Ordering;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The schema migrations shipped in this crate (`crates/store/migrations`).
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// How long a writer waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The first 16 bytes of every SQLite 3 database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// The highest schema version this build knows.
+pub fn schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// The SQLite store. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    location: PathBuf,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens the store file at `path`, creating it and its directory on first use and
+    /// migrating it to this build's schema.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let has_content = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
+        if has_content {
+            check_header(&path)?;
+            inspect_read_only(&path).await?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| classify(&path, "opening the store", e))?;
+        let store = Self {
+            pool,
+            location: path,
+            clock: Arc::new(SystemClock),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens a store by URL: `sqlite://path/to/state.db` (relative paths are relative to
+    /// the working directory), `sqlite:path`, or `sqlite::memory:`.
+    pub async fn open_url(url: &str) -> Result<Self> {
+        let bad = |reason: &str| StoreError::BadUrl {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let trimmed = url.trim();
+        if trimmed == "sqlite::memory:" || trimmed == "sqlite://:memory:" {
+            return Self::open_in_memory().await;
+        }
+        if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+            return Err(bad(
+                "PostgreSQL is not available in this build yet; use an sqlite:// url",
+            ));
+        }
+        let Some(path) = trimmed
+            .strip_prefix("sqlite://")
+            .or_else(|| trimmed.strip_prefix("sqlite:"))
+        else {
+            return Err(bad("the scheme must be sqlite"));
+        };
+        if path.contains('?') {
+            return Err(bad(
+                "connection options are not accepted; arsync sets WAL and synchronous=FULL itself",
+            ));
+        }
+        if path.is_empty() {
+            return Err(bad("the path is empty"));
+        }
+        Self::open(path).await
+    }
+
+    /// Opens a private in-memory store, for tests and dry runs. It vanishes when the last
+    /// clone is dropped.
+    pub async fn open_in_memory() -> Result<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(sql("configuring an in-memory store"))?
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(sql("opening an in-memory store"))?;
+        let store = Self {
+            pool,
+            location: PathBuf::from(":memory:"),
+            clock: Arc::new(SystemClock),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Uses `clock` for every timestamp the store writes.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The store file (":memory:" for an in-memory store).
+    pub fn location(&self) -> &Path {
+        &self.location
+    }
+
+    /// Copies every committed page from the WAL into the main file and empties the WAL.
+    pub async fn checkpoint(&self) -> Result<()> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+            .map_err(|e| classify(&self.location, "checkpointing the WAL", e))?;
+        Ok(())
+    }
+
+    /// Checkpoints the WAL and closes every connection.
+    pub async fn close(self) -> Result<()> {
+        let checkpoint = self.checkpoint().await;
+        self.pool.close().await;
+        checkpoint
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let result = async {
+            check_schema(&mut tx, &self.location).await?;
+            MIGRATOR
+                .run(&mut *tx)
+                .await
+                .map_err(|source| StoreError::Migrate {
+                    path: self.location.clone(),
+                    source,
+                })
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| classify(&self.location, "starting a write", e))
+    }
+
+    fn now(&self) -> String {
+        self.clock
+            .now()
+            .to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
+    async fn load<T: DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        connection: Option<&str>,
+        filter: &str,
+    ) -> Result<Vec<T>> {
+        let query = format!(
+            "SELECT connection, external_id, data FROM records \
+             WHERE kind = ?1 AND (?2 IS NULL OR connection = ?2) AND data IS NOT NULL {filter} \
+             ORDER BY connection, due_date, doc_date, external_id"
+        );
+        let rows = sqlx::query(&query)
+            .bind(kind.as_str())
+            .bind(connection)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(sql("loading records"))?;
+        rows.iter()
+            .map(|row| {
+                let data: String = get(row, "data")?;
+                serde_json::from_str(&data).map_err(|e| StoreError::Decode {
+                    what: record_name(row, kind),
+                    detail: e.to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn record_name(row: &SqliteRow, kind: RecordKind) -> String {
+    let connection: String = row.try_get("connection").unwrap_or_default();
+    let id: String = row.try_get("external_id").unwrap_or_default();
+    format!("{kind} {connection}:{id}")
+}
+
+fn get<'r, T>(row: &'r SqliteRow, column: &'static str) -> Result<T>
+where
+    T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+{
+    row.try_get(column).map_err(sql("reading a stored row"))
+}
+
+/// Commits on success, rolls back on failure.
+async fn finish<T>(tx: Transaction<'static, Sqlite>, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(value) => {
+            tx.commit().await.map_err(sql("committing"))?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The error that caused the rollback is the one worth reporting.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Turns SQLite's "corrupt" and "not a database" results into [`StoreError::Damaged`].
+fn classify(path: &Path, action: &'static str, e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        let primary = db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map(|c| c & 0xff);
+        // SQLITE_CORRUPT = 11, SQLITE_NOTADB = 26.
+        if matches!(primary, Some(11 | 26)) {
+            return StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail: db.message().to_owned(),
+            };
+        }
+    }
+    StoreError::Sql { action, source: e }
+}
+
+fn check_header(path: &Path) -> Result<()> {
+    let damaged = |detail: String| StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut header = [0u8; 16];
+    let mut file =
+        std::fs::File::open(path).map_err(|e| damaged(format!("cannot be read: {e}")))?;
+    file.read_exact(&mut header)
+        .map_err(|_| damaged("the file is too short to be an SQLite database".into()))?;
+    if &header != SQLITE_HEADER {
+        return Err(damaged(
+            "the file does not start with the SQLite header; it is not a database".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an existing file through a read-only connection.
+async fn inspect_read_only(path: &Path) -> Result<()> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .create_if_missing(false)
+        .busy_timeout(BUSY_TIMEOUT);
+    let mut conn = SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|e| classify(path, "opening the store to check it", e))?;
+    let problems: Vec<String> = sqlx::query_scalar("PRAGMA quick_check(5)")
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| classify(path, "checking the store", e))?;
+    if problems.len() != 1 || problems.first().map(String::as_str) != Some("ok") {
+        return Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("the integrity check reports: {}", problems.join("; ")),
+        });
+    }
+    check_schema(&mut conn, path).await?;
+    conn.close().await.map_err(sql("closing the check"))
+}
+
+/// Refuses a file that some other program owns or that a newer schema wrote.
+async fn check_schema(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| classify(path, "reading the schema", e))?;
+    if tables.is_empty() {
+        return Ok(());
+    }
+    if !tables.iter().any(|t| t == "_sqlx_migrations") {
+        return Err(StoreError::NotAStore {
+            path: path.to_path_buf(),
+            tables: tables.join(", "),
+        });
+    }
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| classify(path, "reading the schema version", e))?;
+    let known = schema_version();
+    let unknown = applied
+        .iter()
+        .copied()
+        .filter(|v| !MIGRATOR.iter().any(|m| m.version == *v))
+        .max();
+    if let Some(found) = unknown {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: found.max(applied.iter().copied().max().unwrap_or(found)),
+            known,
+        });
+    }
+    Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn record_json(record: &Record) -> Result<String> {
+    let json = match record {
+        Record::Party(r) => serde_json::to_string(r),
+        Record::Invoice(r) => serde_json::to_string(r),
+        Record::CreditNote(r) => serde_json::to_string(r),
+        Record::Payment(r) => serde_json::to_string(r),
+        Record::BankEntry(r) => serde_json::to_string(r),
+        Record::FxRate(r) => serde_json::to_string(r),
+    };
+    json.map_err(|e| StoreError::InvalidRecord {
+        record: record.label(),
+        reason: format!("cannot be written as JSON: {e}"),
+    })
+}
+
+fn decode_record(kind: RecordKind, data: &str) -> serde_json::Result<Record> {
+    Ok(match kind {
+        RecordKind::Party => Record::Party(serde_json::from_str(data)?),
+        RecordKind::Invoice => Record::Invoice(serde_json::from_str(data)?),
+        RecordKind::CreditNote => Record::CreditNote(serde_json::from_str(data)?),
+        RecordKind::Payment => Record::Payment(serde_json::from_str(data)?),
+        RecordKind::BankEntry => Record::BankEntry(serde_json::from_str(data)?),
+        RecordKind::FxRate => Record::FxRate(serde_json::from_str(data)?),
+    })
+}
+
+fn check_page(page: &Page) -> Result<()> {
+    let invalid = |record: String, reason: String| StoreError::InvalidRecord { record, reason };
+    if page.connection.trim().is_empty() || page.stream.trim().is_empty() {
+        return Err(invalid(
+            format!("page of stream '{}'", page.stream),
+            "a page needs a connection and a stream name".into(),
+        ));
+    }
+    for record in &page.records {
+        if let Some(origin) = record.origin()
+            && origin.connection != page.connection
+        {
+            return Err(invalid(
+                record.label(),
+                format!(
+                    "belongs to connection '{}' but came in a page of '{}'; a connection may only deliver its own records",
+                    origin.connection, page.connection
+                ),
+            ));
+        }
+        if record.external_id().trim().is_empty() {
+            return Err(invalid(
+                record.label(),
+                "has an empty external id; the source's id is required".into(),
+            ));
+        }
+    }
+    for deletion in &page.deletions {
+        if deletion.external_id.trim().is_empty() {
+            return Err(invalid(
+                format!("deleted {}", deletion.kind),
+                "has an empty external id; the source's id is required".into(),
+            ));
+        }
+    }
+    if let Some(file) = &page.file {
+        check_sha256(&file.sha256, &file.name)?;
+    }
+    Ok(())
+}
+
+fn check_sha256(sha256: &str, name: &str) -> Result<()> {
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::InvalidRecord {
+            record: format!("imported file {name}"),
+            reason: format!("'{sha256}' is not a hex SHA-256 (64 hex digits)"),
+        });
+    }
+    Ok(())
+}
+
+async fn stored_version(
+    conn: &mut SqliteConnection,
+    connection: &str,
+    kind: RecordKind,
+    external_id: &str,
+) -> Result<Option<(StoredVersion, Option<String>, bool)>> {
+    let row = sqlx::query(
+        "SELECT source_version, record_hash, data, deleted FROM records \
+         WHERE connection = ?1 AND kind = ?2 AND external_id = ?3",
+    )
+    .bind(connection)
+    .bind(kind.as_str())
+    .bind(external_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(sql("reading a stored record"))?;
+    row.map(|row| {
+        Ok((
+            StoredVersion {
+                source_version: get(&row, "source_version")?,
+                record_hash: get(&row, "record_hash")?,
+            },
+            get(&row, "data")?,
+            get::<i64>(&row, "deleted")? != 0,
+        ))
+    })
+    .transpose()
+}
+
+async fn upsert(
+    conn: &mut SqliteConnection,
+    connection: &str,
+    record: &Record,
+    now: &str,
+) -> Result<Change> {
+    let kind = record.kind();
+    let external_id = record.external_id();
+    let data = record_json(record)?;
+    let record_hash = sha256_hex(data.as_bytes());
+    let stored = stored_version(conn, connection, kind, &external_id).await?;
+    let change = decide(
+        stored.as_ref().map(|(v, _, _)| v),
+        record.source_version(),
+        &record_hash,
+    );
+    if !matches!(change, Change::Inserted | Change::Updated) {
+        return Ok(change);
+    }
+    let columns = record.columns();
+    sqlx::query(
+        "INSERT INTO records (connection, kind, external_id, source_version, payload_hash, \
+           record_hash, deleted, status, currency, customer_id, doc_date, due_date, amount, \
+           open_amount, data, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+         ON CONFLICT (connection, kind, external_id) DO UPDATE SET \
+           source_version = excluded.source_version, payload_hash = excluded.payload_hash, \
+           record_hash = excluded.record_hash, deleted = excluded.deleted, \
+           status = excluded.status, currency = excluded.currency, \
+           customer_id = excluded.customer_id, doc_date = excluded.doc_date, \
+           due_date = excluded.due_date, amount = excluded.amount, \
+           open_amount = excluded.open_amount, data = excluded.data, \
+           updated_at = excluded.updated_at",
+    )
+    .bind(connection)
+    .bind(kind.as_str())
+    .bind(&external_id)
+    .bind(record.source_version())
+    .bind(record.origin().and_then(|o| o.payload_hash.as_deref()))
+    .bind(&record_hash)
+    .bind(i64::from(record.is_tombstone()))
+    .bind(columns.status)
+    .bind(columns.currency)
+    .bind(columns.customer_id)
+    .bind(columns.doc_date)
+    .bind(columns.due_date)
+    .bind(columns.amount)
+    .bind(columns.open_amount)
+    .bind(&data)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(sql("writing a record"))?;
+    Ok(change)
+}
+
+/// Whether a kind carries a status field that a deletion sets to "deleted".
+fn has_status(kind: RecordKind) -> bool {
+    matches!(
+        kind,
+        RecordKind::Invoice | RecordKind::CreditNote | RecordKind::Payment
+    )
+}
+
+async fn tombstone(
+    conn: &mut SqliteConnection,
+    connection: &str,
+    deletion: &Deletion,
+    now: &str,
+) -> Result<Change> {
+    let kind = deletion.kind;
+    let version = deletion.source_version.as_deref();
+    let stored = stored_version(conn, connection, kind, &deletion.external_id).await?;
+    let data = match stored {
+        None => None,
+        Some((held, data, deleted)) => {
+            if let (Some(old), Some(new)) = (held.source_version.as_deref(), version) {
+                match compare_versions(new, old) {
+                    Ordering::Less => return Ok(Change::Stale),
+                    Ordering::Equal if deleted => return Ok(Change::Unchanged),
+                    _ => {}
+                }
+            } else if deleted {
+                return Ok(Change::Unchanged);
+            }
+            data.map(|d| mark_deleted(kind, &d, version)).transpose()?
+        }
+    };
+    let record_hash = sha256_hex(data.as_deref().unwrap_or_default().as_bytes());
+    let status = has_status(kind).then_some("deleted");
+    sqlx::query(
+        "INSERT INTO records (connection, kind, external_id, source_version, record_hash, \
+           deleted, status, data, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8) \
+         ON CONFLICT (connection, kind, external_id) DO UPDATE SET \
+           source_version = coalesce(excluded.source_version, records.source_version), \
+           record_hash = excluded.record_hash, deleted = 1, \
+           status = coalesce(excluded.status, records.status), \
+           data = excluded.data, updated_at = excluded.updated_at",
+    )
+    .bind(connection)
+    .bind(kind.as_str())
+    .bind(&deletion.external_id)
+    .bind(version)
+    .bind(&record_hash)
+    .bind(status)
+    .bind(data)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(sql("writing a tombstone"))?;
+    Ok(Change::Deleted)
+}
+
+/// The stored JSON of a record with its status set to deleted and its version advanced.
+fn mark_deleted(kind: RecordKind, data: &str, version: Option<&str>) -> Result<String> {
+    let decode = |e: serde_json::Error| StoreError::Decode {
+        what: format!("{kind} record"),
+        detail: e.to_string(),
+    };
+    let mut value: Value = serde_json::from_str(data).map_err(decode)?;
+    if let Some(object) = value.as_object_mut() {
+        if has_status(kind) {
+            object.insert("status".into(), Value::String("deleted".into()));
+        }
+        if let (Some(v), Some(origin)) = (
+            version,
+            object.get_mut("origin").and_then(Value::as_object_mut),
+        ) {
+            origin.insert("source_version".into(), Value::String(v.to_owned()));
+        }
+    }
+    serde_json::to_string(&value).map_err(decode)
+}
+
+async fn read_cursor(
+    conn: &mut SqliteConnection,
+    connection: &str,
+    stream: &str,
+) -> Result<Option<String>> {
+    sqlx::query_scalar("SELECT cursor FROM cursors WHERE connection = ?1 AND stream = ?2")
+        .bind(connection)
+        .bind(stream)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(sql("reading a cursor"))
+}
+
+async fn is_file_seen(conn: &mut SqliteConnection, connection: &str, sha256: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM imported_files WHERE connection = ?1 AND sha256 = ?2",
+    )
+    .bind(connection)
+    .bind(sha256.to_ascii_lowercase())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(sql("looking up an imported file"))?;
+    Ok(n > 0)
+}
+
+async fn insert_file(
+    conn: &mut SqliteConnection,
+    connection: &str,
+    file: &ImportedFile,
+    now: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO imported_files (connection, sha256, name, imported_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (connection, sha256) DO NOTHING",
+    )
+    .bind(connection)
+    .bind(file.sha256.to_ascii_lowercase())
+    .bind(&file.name)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(sql("marking a file as imported"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+async fn apply_in(conn: &mut SqliteConnection, page: &Page, now: &str) -> Result<PageOutcome> {
+    if let Some(file) = &page.file
+        && is_file_seen(conn, &page.connection, &file.sha256).await?
+    {
+        return Ok(PageOutcome {
+            changes: Vec::new(),
+            cursor: read_cursor(conn, &page.connection, &page.stream).await?,
+            file_already_imported: true,
+        });
+    }
+    let mut changes = Vec::with_capacity(page.records.len() + page.deletions.len());
+    for record in &page.records {
+        let change = upsert(conn, &page.connection, record, now).await?;
+        changes.push(RecordChange {
+            kind: record.kind(),
+            external_id: record.external_id(),
+            change,
+        });
+    }
+    for deletion in &page.deletions {
+        let change = tombstone(conn, &page.connection, deletion, now).await?;
+        changes.push(RecordChange {
+            kind: deletion.kind,
+            external_id: deletion.external_id.clone(),
+            change,
+        });
+    }
+    if let Some(file) = &page.file {
+        insert_file(conn, &page.connection, file, now).await?;
+    }
+    if let Some(cursor) = &page.next_cursor {
+        sqlx::query(
+            "INSERT INTO cursors (connection, stream, cursor, updated_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (connection, stream) DO UPDATE SET cursor = excluded.cursor, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&page.connection)
+        .bind(&page.stream)
+        .bind(cursor)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(sql("advancing a cursor"))?;
+    }
+    Ok(PageOutcome {
+        changes,
+        cursor: read_cursor(conn, &page.connection, &page.stream).await?,
+        file_already_imported: false,
+    })
+}
+
+fn outbox_entry(row: &SqliteRow) -> Result<OutboxEntry> {
+    let key: String = get(row, "idempotency_key")?;
+    let decode = |detail: String| StoreError::Decode {
+        what: format!("outbox item '{key}'"),
+        detail,
+    };
+    let state: String = get(row, "state")?;
+    let payload: String = get(row, "payload")?;
+    let result: Option<String> = get(row, "result")?;
+    let attempts: i64 = get(row, "attempts")?;
+    Ok(OutboxEntry {
+        item: OutboxItem {
+            idempotency_key: key.clone(),
+            connection: get(row, "connection")?,
+            action: get(row, "action")?,
+            target: get(row, "target")?,
+            payload: serde_json::from_str(&payload).map_err(|e| decode(e.to_string()))?,
+        },
+        state: OutboxState::parse(&state)
+            .ok_or_else(|| decode(format!("unknown state '{state}'")))?,
+        attempts: u32::try_from(attempts).map_err(|e| decode(e.to_string()))?,
+        last_error: get(row, "last_error")?,
+        result: result
+            .map(|r| serde_json::from_str(&r))
+            .transpose()
+            .map_err(|e| decode(e.to_string()))?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str = "idempotency_key, connection, action, target, payload, state, \
+                              attempts, last_error, result, created_at, updated_at";
+
+/// A requested outbox state change.
+struct Transition<'a> {
+    key: &'a str,
+    from: &'a [OutboxState],
+    to: OutboxState,
+    count_attempt: bool,
+    error: Option<&'a str>,
+    result: Option<&'a Value>,
+}
+
+impl SqliteStore {
+    async fn transition(&self, t: Transition<'_>) -> Result<OutboxEntry> {
+        let now = self.now();
+        let result_text = t
+            .result
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::InvalidRecord {
+                record: format!("outbox item '{}'", t.key),
+                reason: format!("result cannot be written as JSON: {e}"),
+            })?;
+        let mut tx = self.begin_write().await?;
+        let result = async {
+            let state: Option<String> =
+                sqlx::query_scalar("SELECT state FROM outbox WHERE idempotency_key = ?1")
+                    .bind(t.key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(sql("reading an outbox item"))?;
+            let Some(state) = state else {
+                return Err(StoreError::OutboxMissing {
+                    key: t.key.to_owned(),
+                });
+            };
+            if !t.from.iter().any(|s| s.as_str() == state) {
+                return Err(StoreError::OutboxTransition {
+                    key: t.key.to_owned(),
+                    from: state,
+                    to: t.to.as_str(),
+                });
+            }
+            let query = format!(
+                "UPDATE outbox SET state = ?2, attempts = attempts + ?3, \
+                   last_error = coalesce(?4, last_error), result = coalesce(?5, result), \
+                   updated_at = ?6 \
+                 WHERE idempotency_key = ?1 RETURNING {OUTBOX_COLUMNS}"
+            );
+            let row = sqlx::query(&query)
+                .bind(t.key)
+                .bind(t.to.as_str())
+                .bind(i64::from(t.count_attempt))
+                .bind(t.error)
+                .bind(result_text.as_deref())
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(sql("changing an outbox item"))?;
+            outbox_entry(&row)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    /// Puts items left in flight by a crash back to pending, so they are sent again with
+    /// the same idempotency key. Returns how many.
+    pub async fn requeue_in_flight(&self, connection: &str) -> Result<u64> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = sqlx::query(
+            "UPDATE outbox SET state = 'pending', updated_at = ?2 \
+             WHERE connection = ?1 AND state = 'in_flight'",
+        )
+        .bind(connection)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(sql("requeueing outbox items"));
+        finish(tx, result).await
+    }
+
+    /// Every outbox item of a connection, optionally in one state, oldest first.
+    pub async fn outbox_entries(
+        &self,
+        connection: &str,
+        state: Option<OutboxState>,
+    ) -> Result<Vec<OutboxEntry>> {
+        let query = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE connection = ?1 \
+             AND (?2 IS NULL OR state = ?2) ORDER BY id"
+        );
+        let rows = sqlx::query(&query)
+            .bind(connection)
+            .bind(state.map(OutboxState::as_str))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(sql("listing outbox items"))?;
+        rows.iter().map(outbox_entry).collect()
+    }
+
+    /// Audit rows after `after_seq`, at most `limit`, in order.
+    pub async fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+        let rows = self.audit_rows(after, i64::from(limit)).await?;
+        rows.into_iter().map(audit_entry).collect()
+    }
+
+    async fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<RawRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, kind, subject, detail, prev_hash, hash FROM audit_log \
+             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(sql("reading the audit log"))?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = get(row, "seq")?;
+                Ok(RawRow {
+                    seq: u64::try_from(seq).map_err(|e| StoreError::Decode {
+                        what: format!("audit row {seq}"),
+                        detail: e.to_string(),
+                    })?,
+                    at: get(row, "at")?,
+                    kind: get(row, "kind")?,
+                    subject: get(row, "subject")?,
+                    detail: get(row, "detail")?,
+                    prev_hash: get(row, "prev_hash")?,
+                    hash: get(row, "hash")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn audit_entry(row: RawRow) -> Result<AuditEntry> {
+    let detail = serde_json::from_str(&row.detail).map_err(|e| StoreError::Decode {
+        what: format!("detail of audit row {}", row.seq),
+        detail: e.to_string(),
+    })?;
+    Ok(AuditEntry {
+        seq: row.seq,
+        at: row.at,
+        kind: row.kind,
+        subject: row.subject,
+        detail,
+        prev_hash: row.prev_hash,
+        hash: row.hash,
+    })
+}
+
+impl Store for SqliteStore {
+    async fn apply(&self, page: &Page) -> Result<PageOutcome> {
+        check_page(page)?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = apply_in(&mut tx, page, &now).await;
+        let outcome = finish(tx, result).await?;
+        tracing::debug!(
+            connection = %page.connection,
+            stream = %page.stream,
+            inserted = outcome.count(Change::Inserted),
+            updated = outcome.count(Change::Updated),
+            unchanged = outcome.count(Change::Unchanged),
+            stale = outcome.count(Change::Stale),
+            deleted = outcome.count(Change::Deleted),
+            file_already_imported = outcome.file_already_imported,
+            "page applied"
+        );
+        Ok(outcome)
+    }
+
+    async fn delete(
+        &self,
+        connection: &str,
+        kind: RecordKind,
+        external_id: &str,
+        source_version: Option<&str>,
+    ) -> Result<Change> {
+        let deletion = Deletion {
+            kind,
+            external_id: external_id.to_owned(),
+            source_version: source_version.map(str::to_owned),
+        };
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = tombstone(&mut tx, connection, &deletion, &now).await;
+        finish(tx, result).await
+    }
+
+    async fn cursor(&self, connection: &str, stream: &str) -> Result<Option<String>> {
+        let mut conn = self.pool.acquire().await.map_err(sql("reading a cursor"))?;
+        read_cursor(&mut conn, connection, stream).await
+    }
+
+    async fn reset_cursor(&self, connection: &str, stream: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let result = sqlx::query("DELETE FROM cursors WHERE connection = ?1 AND stream = ?2")
+            .bind(connection)
+            .bind(stream)
+            .execute(&mut *tx)
+            .await
+            .map(|r| r.rows_affected() > 0)
+            .map_err(sql("resetting a cursor"));
+        finish(tx, result).await
+    }
+
+    async fn file_seen(&self, connection: &str, sha256: &str) -> Result<bool> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(sql("looking up an imported file"))?;
+        is_file_seen(&mut conn, connection, sha256).await
+    }
+
+    async fn mark_file(&self, connection: &str, file: &ImportedFile) -> Result<bool> {
+        check_sha256(&file.sha256, &file.name)?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = insert_file(&mut tx, connection, file, &now).await;
+        finish(tx, result).await
+    }
+
+    async fn get(
+        &self,
+        connection: &str,
+        kind: RecordKind,
+        external_id: &str,
+    ) -> Result<Option<StoredRecord>> {
+        let row = sqlx::query(
+            "SELECT connection, external_id, source_version, payload_hash, deleted, data, \
+               updated_at FROM records WHERE connection = ?1 AND kind = ?2 AND external_id = ?3",
+        )
+        .bind(connection)
+        .bind(kind.as_str())
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(sql("reading a record"))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let data: Option<String> = get(&row, "data")?;
+        let record = data
+            .map(|d| decode_record(kind, &d))
+            .transpose()
+            .map_err(|e| StoreError::Decode {
+                what: record_name(&row, kind),
+                detail: e.to_string(),
+            })?;
+        Ok(Some(StoredRecord {
+            connection: get(&row, "connection")?,
+            kind,
+            external_id: get(&row, "external_id")?,
+            source_version: get(&row, "source_version")?,
+            payload_hash: get(&row, "payload_hash")?,
+            deleted: get::<i64>(&row, "deleted")? != 0,
+            record,
+            updated_at: get(&row, "updated_at")?,
+        }))
+    }
+
+    async fn parties(&self, connection: Option<&str>) -> Result<Vec<Party>> {
+        self.load(RecordKind::Party, connection, "AND deleted = 0")
+            .await
+    }
+
+    async fn invoices(&self, connection: Option<&str>, which: Which) -> Result<Vec<Invoice>> {
+        let filter = match which {
+            Which::All => "",
+            Which::Open => "AND deleted = 0 AND status = 'open'",
+        };
+        self.load(RecordKind::Invoice, connection, filter).await
+    }
+
+    async fn credit_notes(
+        &self,
+        connection: Option<&str>,
+        which: Which,
+    ) -> Result<Vec<CreditNote>> {
+        let filter = match which {
+            Which::All => "",
+            Which::Open => "AND deleted = 0 AND status = 'open'",
+        };
+        let notes: Vec<CreditNote> = self
+            .load(RecordKind::CreditNote, connection, filter)
+            .await?;
+        Ok(match which {
+            Which::All => notes,
+            Which::Open => notes
+                .into_iter()
+                .filter(|n| n.remaining > Decimal::ZERO)
+                .collect(),
+        })
+    }
+
+    async fn payments(&self, connection: Option<&str>) -> Result<Vec<Payment>> {
+        self.load(RecordKind::Payment, connection, "").await
+    }
+
+    async fn bank_entries(&self, connection: Option<&str>) -> Result<Vec<BankEntry>> {
+        self.load(RecordKind::BankEntry, connection, "AND deleted = 0")
+            .await
+    }
+
+    async fn fx_rates(&self, connection: Option<&str>) -> Result<Vec<FxRate>> {
+        self.load(RecordKind::FxRate, connection, "AND deleted = 0")
+            .await
+    }
+
+    async fn enqueue(&self, item: &OutboxItem) -> Result<bool> {
+        if item.idempotency_key.trim().is_empty() {
+            return Err(StoreError::InvalidRecord {
+                record: format!("outbox item {} on {}", item.action, item.target),
+                reason: "has an empty idempotency key; derive one from connection, action, target and business version".into(),
+            });
+        }
+        let payload =
+            serde_json::to_string(&item.payload).map_err(|e| StoreError::InvalidRecord {
+                record: format!("outbox item '{}'", item.idempotency_key),
+                reason: format!("payload cannot be written as JSON: {e}"),
+            })?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = sqlx::query(
+            "INSERT INTO outbox (idempotency_key, connection, action, target, payload, state, \
+               attempts, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(&item.idempotency_key)
+        .bind(&item.connection)
+        .bind(&item.action)
+        .bind(&item.target)
+        .bind(&payload)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(sql("enqueueing an outbox item"));
+        finish(tx, result).await
+    }
+
+    async fn pending(&self, connection: &str, limit: u32) -> Result<Vec<OutboxEntry>> {
+        let query = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE connection = ?1 \
+             AND state IN ('pending', 'failed') ORDER BY id LIMIT ?2"
+        );
+        let rows = sqlx::query(&query)
+            .bind(connection)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(sql("listing pending outbox items"))?;
+        rows.iter().map(outbox_entry).collect()
+    }
+
+    async fn outbox_item(&self, idempotency_key: &str) -> Result<Option<OutboxEntry>> {
+        let query = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE idempotency_key = ?1");
+        let row = sqlx::query(&query)
+            .bind(idempotency_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(sql("reading an outbox item"))?;
+        row.as_ref().map(outbox_entry).transpose()
+    }
+
+    async fn mark_in_flight(&self, idempotency_key: &str) -> Result<OutboxEntry> {
+        self.transition(Transition {
+            key: idempotency_key,
+            from: &[OutboxState::Pending, OutboxState::Failed],
+            to: OutboxState::InFlight,
+            count_attempt: true,
+            error: None,
+            result: None,
+        })
+        .await
+    }
+
+    async fn mark_done(
+        &self,
+        idempotency_key: &str,
+        result: Option<&Value>,
+    ) -> Result<OutboxEntry> {
+        self.transition(Transition {
+            key: idempotency_key,
+            from: &[OutboxState::InFlight],
+            to: OutboxState::Done,
+            count_attempt: false,
+            error: None,
+            result,
+        })
+        .await
+    }
+
+    async fn mark_failed(&self, idempotency_key: &str, error: &str) -> Result<OutboxEntry> {
+        self.transition(Transition {
+            key: idempotency_key,
+            from: &[OutboxState::InFlight],
+            to: OutboxState::Failed,
+            count_attempt: false,
+            error: Some(error),
+            result: None,
+        })
+        .await
+    }
+
+    async fn mark_dead(&self, idempotency_key: &str, error: &str) -> Result<OutboxEntry> {
+        self.transition(Transition {
+            key: idempotency_key,
+            from: &[
+                OutboxState::Pending,
+                OutboxState::InFlight,
+                OutboxState::Failed,
+            ],
+            to: OutboxState::Dead,
+            count_attempt: false,
+            error: Some(error),
+            result: None,
+        })
+        .await
+    }
+
+    async fn append(&self, kind: &str, subject: &str, detail: &Value) -> Result<u64> {
+        let detail = audit::canonical_json(detail);
+        let at = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = async {
+            let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(sql("reading the audit head"))?;
+            let (prev_seq, prev_hash) = match head {
+                Some(row) => (get::<i64>(&row, "seq")?, get::<String>(&row, "hash")?),
+                None => (0, GENESIS_HASH.to_owned()),
+            };
+            let seq = prev_seq + 1;
+            let seq_u = u64::try_from(seq).map_err(|e| StoreError::Decode {
+                what: "audit head".into(),
+                detail: e.to_string(),
+            })?;
+            let hash = audit::chain_hash(&prev_hash, seq_u, &at, kind, subject, &detail);
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, kind, subject, detail, prev_hash, hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .bind(seq)
+            .bind(&at)
+            .bind(kind)
+            .bind(subject)
+            .bind(&detail)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(sql("appending to the audit log"))?;
+            sqlx::query(
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            )
+            .bind(seq)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(sql("advancing the audit head"))?;
+            Ok(seq_u)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn verify(&self) -> Result<AuditCheck> {
+        let rows = self.audit_rows(0, i64::MAX).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(sql("reading the audit head"))?;
+        let head = match head {
+            Some(row) => {
+                let seq: i64 = get(&row, "seq")?;
+                let hash: String = get(&row, "hash")?;
+                Some((u64::try_from(seq).unwrap_or(0), hash))
+            }
+            None => None,
+        };
+        Ok(audit::check_chain(
+            &rows,
+            head.as_ref().map(|(s, h)| (*s, h.as_str())),
+        ))
+    }
+
+    async fn export_jsonl<W: std::io::Write + Send>(&self, out: &mut W) -> Result<u64> {
+        let rows = self.audit_rows(0, i64::MAX).await?;
+        let mut written = 0u64;
+        for row in rows {
+            let entry = audit_entry(row)?;
+            let line = serde_json::to_string(&entry).map_err(|e| StoreError::Decode {
+                what: format!("audit row {}", entry.seq),
+                detail: e.to_string(),
+            })?;
+            writeln!(out, "{line}").map_err(|source| StoreError::Write {
+                what: "audit export",
+                source,
+            })?;
+            written += 1;
+        }
+        out.flush().map_err(|source| StoreError::Write {
+            what: "audit export",
+            source,
+        })?;
+        Ok(written)
+    }
+
+    async fn put_doc(&self, namespace: &str, key: &str, value: &Value) -> Result<()> {
+        let text = serde_json::to_string(value).map_err(|e| StoreError::InvalidRecord {
+            record: format!("document {namespace}/{key}"),
+            reason: format!("cannot be written as JSON: {e}"),
+        })?;
+        if namespace.is_empty() || key.is_empty() {
+            return Err(StoreError::InvalidRecord {
+                record: format!("document '{namespace}'/'{key}'"),
+                reason: "namespace and key must not be empty".into(),
+            });
+        }
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = sqlx::query(
+            "INSERT INTO documents (namespace, key, value, updated_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(namespace)
+        .bind(key)
+        .bind(&text)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map(|_| ())
+        .map_err(sql("writing a document"));
+        finish(tx, result).await
+    }
+
+    async fn get_doc(&self, namespace: &str, key: &str) -> Result<Option<Value>> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT value FROM documents WHERE namespace = ?1 AND key = ?2")
+                .bind(namespace)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(sql("reading a document"))?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| StoreError::Decode {
+                what: format!("document {namespace}/{key}"),
+                detail: e.to_string(),
+            })
+        })
+        .transpose()
+    }
+
+    async fn docs(&self, namespace: &str) -> Result<Vec<(String, Value)>> {
+        let rows =
+            sqlx::query("SELECT key, value FROM documents WHERE namespace = ?1 ORDER BY key")
+                .bind(namespace)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(sql("listing documents"))?;
+        rows.iter()
+            .map(|row| {
+                let key: String = get(row, "key")?;
+                let text: String = get(row, "value")?;
+                let value = serde_json::from_str(&text).map_err(|e| StoreError::Decode {
+                    what: format!("document {namespace}/{key}"),
+                    detail: e.to_string(),
+                })?;
+                Ok((key, value))
+            })
+            .collect()
+    }
+
+    async fn delete_doc(&self, namespace: &str, key: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let result = sqlx::query("DELETE FROM documents WHERE namespace = ?1 AND key = ?2")
+            .bind(namespace)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map(|r| r.rows_affected() > 0)
+            .map_err(sql("deleting a document"));
+        finish(tx, result).await
+    }
+}
