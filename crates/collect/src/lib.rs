@@ -25,6 +25,7 @@ mod limitation;
 mod rates;
 mod state;
 mod status;
+mod tasks;
 
 pub use aging::{
     AgingAmounts, AgingBuckets, AgingBucketsSetting, AgingLine, AgingReport, AgingRow,
@@ -45,3 +46,4 @@ pub use state::{
     FoldedState, Instalment, ItemFacts, Lapse, StateEvent, StateKind, StateTarget, fold_state,
 };
 pub use status::{InterestSettings, ItemStatus, day_step_reached, item_facts, overdue_status};
+pub use tasks::{PaymentHistory, TaskInputs, TaskPlan, plan_tasks, priority};
