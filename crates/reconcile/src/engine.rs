@@ -1,0 +1,973 @@
+//! The pipeline's driver. Returned payments are paired with the receipts they return first.
+//! Then every receipt gets a proposal (its best candidate, scored and explained) and
+//! proposals are committed strongest first: a proposal whose items changed since it was made
+//! is made again before it may commit, so the outcome never depends on the order receipts
+//! arrive in, no item is settled twice, and weak evidence cannot take an item that strong
+//! evidence names.
+
+use crate::ReconcileInput;
+use crate::book::Book;
+use crate::candidates::{Evidence, Payer, RefHit, RefStrength, gather};
+use crate::explain::{match_sentence, unmatched_sentence};
+use crate::outcome::{
+    AppliedItem, CustomerRef, Decision, Match, Outcome, Residual, Rule, RuleHit, Unmatched,
+    UnmatchedReason,
+};
+use crate::receipt::{Receipt, ReceiptKind};
+use crate::references::compact;
+use crate::residuals::{Ctx, Fit, NoPlan, Plan};
+use crate::subset;
+use arsync_model::{Currency, ItemKind, Money};
+use rust_decimal::Decimal;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+fn hit(rule: Rule, detail: String) -> RuleHit {
+    RuleHit { rule, detail }
+}
+
+/// Where a candidate came from; earlier sources win ties of equal confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Reference,
+    FuzzyReference,
+    Amount,
+    Subset,
+}
+
+#[derive(Debug, Clone)]
+struct Scored {
+    items: Vec<usize>,
+    source: Source,
+    plan: Plan,
+    confidence: Decimal,
+    reasons: Vec<RuleHit>,
+    customer: usize,
+    reference_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Proposal {
+    Match {
+        best: Box<Scored>,
+        limits: Vec<RuleHit>,
+        alternatives: Vec<String>,
+    },
+    Nothing {
+        reason: UnmatchedReason,
+        why: String,
+    },
+}
+
+impl Proposal {
+    fn priority(&self) -> Decimal {
+        match self {
+            Proposal::Match { best, .. } => best.confidence,
+            Proposal::Nothing { .. } => Decimal::NEGATIVE_ONE,
+        }
+    }
+}
+
+struct Prepared {
+    receipt: Receipt,
+    evidence: Evidence,
+}
+
+#[derive(Default)]
+struct SubsetInfo {
+    ran: bool,
+    exhausted: bool,
+    nodes: u64,
+}
+
+struct Engine<'a> {
+    ctx: Ctx<'a>,
+}
+
+fn dec(units: i64, scale: u32) -> Decimal {
+    Decimal::new(units, scale)
+}
+
+impl Engine<'_> {
+    fn book(&self) -> &Book {
+        self.ctx.book
+    }
+
+    fn numbers(&self, items: &[usize]) -> Vec<String> {
+        items
+            .iter()
+            .map(|i| self.book().items[*i].number.clone())
+            .collect()
+    }
+
+    fn customer_name(&self, c: usize) -> &str {
+        &self.book().customers[c].name
+    }
+
+    /// Whether a single item alone could be settled in full by the receipt.
+    fn quick_fit(
+        &self,
+        p: &Prepared,
+        i: usize,
+        remaining: &[Decimal],
+        rates: &mut BTreeMap<Currency, Option<Decimal>>,
+    ) -> bool {
+        let item = &self.book().items[i];
+        let r = &p.receipt;
+        let open = remaining[i];
+        let c = item.currency;
+        let paid = if c == r.amount.currency {
+            r.amount.amount
+        } else if let Some(instr) = r.instructed.filter(|m| m.currency == c) {
+            instr.amount
+        } else {
+            let rate = *rates.entry(c).or_insert_with(|| {
+                self.ctx
+                    .rates
+                    .lookup(r.amount.currency, c, r.date)
+                    .ok()
+                    .map(|q| q.rate)
+            });
+            let Some(rate) = rate else { return false };
+            let converted = r.amount.amount * rate;
+            return (converted - open).abs()
+                <= open * self.ctx.settings.fx_band_percent / Decimal::ONE_HUNDRED;
+        };
+        let short = open - paid;
+        short.is_zero()
+            || (short > Decimal::ZERO
+                && (short <= self.ctx.settings.fee_allowance(c, open)
+                    || self.ctx.memory.fee_habits.iter().any(|h| {
+                        h.customer_id == self.book().customers[item.customer].id
+                            && h.fee == Money::new(short, c)
+                    })))
+    }
+
+    fn propose(&self, p: &Prepared, remaining: &[Decimal]) -> (Proposal, BTreeSet<usize>) {
+        let book = self.book();
+        let ev = &p.evidence;
+        let r = &p.receipt;
+        let open = |i: usize| remaining[i] > Decimal::ZERO;
+        let mut depends: BTreeSet<usize> = ev.refs.iter().map(|h| h.item).collect();
+        let mut cands: Vec<(Vec<usize>, Source)> = Vec::new();
+        let refs: Vec<&RefHit> = ev.refs.iter().filter(|h| open(h.item)).collect();
+        let exact: Vec<usize> = refs
+            .iter()
+            .filter(|h| h.strength != RefStrength::Transposed)
+            .map(|h| h.item)
+            .collect();
+        if exact
+            .iter()
+            .any(|i| book.items[*i].kind == ItemKind::Invoice)
+        {
+            cands.push((exact.clone(), Source::Reference));
+            if exact.len() > 1 {
+                for i in exact
+                    .iter()
+                    .filter(|i| book.items[**i].kind == ItemKind::Invoice)
+                {
+                    cands.push((vec![*i], Source::Reference));
+                }
+            }
+        }
+        for h in refs
+            .iter()
+            .filter(|h| h.strength == RefStrength::Transposed)
+        {
+            cands.push((vec![h.item], Source::FuzzyReference));
+        }
+        let pool: Vec<usize> = match &ev.payer {
+            Payer::Known { customer, .. } => book.customer_items[*customer].clone(),
+            Payer::Ambiguous { customers, .. } => {
+                let mut v: Vec<usize> = customers
+                    .iter()
+                    .flat_map(|c| book.customer_items[*c].iter().copied())
+                    .collect();
+                v.sort_unstable();
+                v
+            }
+            Payer::Unknown => (0..book.items.len()).collect(),
+        };
+        let mut rates = BTreeMap::new();
+        for i in pool {
+            if open(i)
+                && book.items[i].kind == ItemKind::Invoice
+                && self.quick_fit(p, i, remaining, &mut rates)
+            {
+                depends.insert(i);
+                if !cands.iter().any(|(items, _)| items == &vec![i]) {
+                    cands.push((vec![i], Source::Amount));
+                }
+            }
+        }
+        let mut scored = Vec::new();
+        let mut rate_error: Option<String> = None;
+        let amount_cands = cands.iter().filter(|(_, s)| *s == Source::Amount).count();
+        for (items, source) in &cands {
+            match self.score(p, items, *source, remaining, amount_cands) {
+                Ok(Some(s)) => scored.push(s),
+                Ok(None) => {}
+                Err(e) => rate_error = Some(e),
+            }
+        }
+        let mut info = SubsetInfo::default();
+        if !scored.iter().any(|s: &Scored| s.plan.fit.settles())
+            && let Payer::Known { customer, .. } = &ev.payer
+        {
+            let found = self.subsets(p, *customer, remaining, &mut info);
+            depends.extend(book.customer_items[*customer].iter().copied());
+            for items in found {
+                if let Ok(Some(s)) = self.score(p, &items, Source::Subset, remaining, 0) {
+                    scored.push(s);
+                }
+            }
+        }
+        scored.sort_by(|a, b| {
+            b.confidence
+                .cmp(&a.confidence)
+                .then(a.source.cmp(&b.source))
+                .then_with(|| a.items.cmp(&b.items))
+        });
+        scored.dedup_by(|later, earlier| later.items == earlier.items);
+        let Some(best) = scored.first().cloned() else {
+            let (reason, why) = if let Some(e) = rate_error {
+                (
+                    UnmatchedReason::NoFxRate { detail: e.clone() },
+                    format!(
+                        "it could not be compared with the open items in other currencies: {e}"
+                    ),
+                )
+            } else if info.exhausted {
+                (
+                    UnmatchedReason::SubsetBudgetExhausted { nodes: info.nodes },
+                    format!(
+                        "no single open item fits and the search for a combination stopped after {} nodes without finding one; raise subset_node_budget or match it by hand",
+                        info.nodes
+                    ),
+                )
+            } else if let Payer::Known { customer, hit, .. } = &ev.payer {
+                (
+                    UnmatchedReason::NoAmountFit {
+                        customer_id: book.customers[*customer].id.clone(),
+                    },
+                    format!(
+                        "{}, but no open item{} of {} fits {}",
+                        hit.detail,
+                        if info.ran {
+                            " or combination of up to the allowed number of items"
+                        } else {
+                            ""
+                        },
+                        self.customer_name(*customer),
+                        r.amount
+                    ),
+                )
+            } else {
+                let mut why = "no reference, payer or amount points to an open item".to_owned();
+                if let Payer::Ambiguous { hit, .. } = &ev.payer {
+                    why = format!("{why} ({})", hit.detail);
+                }
+                (UnmatchedReason::NoCandidate, why)
+            };
+            return (Proposal::Nothing { reason, why }, depends);
+        };
+        let margin = self.ctx.settings.tie_margin;
+        let mut limits = Vec::new();
+        let mut alternatives = Vec::new();
+        for other in scored.iter().skip(1) {
+            if other.confidence + margin < best.confidence {
+                break;
+            }
+            let numbers = self.numbers(&other.items);
+            alternatives.push(format!(
+                "{} of {} (confidence {})",
+                numbers.join(" and "),
+                self.customer_name(other.customer),
+                other.confidence
+            ));
+            if alternatives.len() > 1 {
+                continue;
+            }
+            if best.source == Source::Amount
+                && other.source == Source::Amount
+                && other.customer != best.customer
+            {
+                limits.push(hit(
+                    Rule::SameAmountSeveralCustomers,
+                    format!(
+                        "{} is open both on {} of {} and on {} of {}",
+                        r.amount,
+                        self.numbers(&best.items).join(" and "),
+                        self.customer_name(best.customer),
+                        numbers.join(" and "),
+                        self.customer_name(other.customer)
+                    ),
+                ));
+            } else {
+                limits.push(hit(
+                    Rule::Tie,
+                    format!(
+                        "{} of {} fits as well (confidence {})",
+                        numbers.join(" and "),
+                        self.customer_name(other.customer),
+                        other.confidence
+                    ),
+                ));
+            }
+        }
+        if best.source == Source::Subset && info.exhausted {
+            limits.push(hit(
+                Rule::SubsetBudgetExhausted,
+                format!("the search for combinations stopped after {} nodes, so another combination may fit too", info.nodes),
+            ));
+        }
+        if r.pending {
+            limits.push(hit(
+                Rule::PendingEntry,
+                "the bank reports the entry as pending".to_owned(),
+            ));
+        }
+        if best.confidence < self.ctx.settings.auto_threshold {
+            limits.push(hit(
+                Rule::BelowThreshold,
+                format!(
+                    "confidence {} is under the auto-apply threshold of {}",
+                    best.confidence, self.ctx.settings.auto_threshold
+                ),
+            ));
+        }
+        (
+            Proposal::Match {
+                best: Box::new(best),
+                limits,
+                alternatives,
+            },
+            depends,
+        )
+    }
+
+    /// Combinations of the customer's open items in the receipt's currency that add up to
+    /// the receipt exactly, else within the fee tolerance. Single items are left to the
+    /// amount stage.
+    fn subsets(
+        &self,
+        p: &Prepared,
+        customer: usize,
+        remaining: &[Decimal],
+        info: &mut SubsetInfo,
+    ) -> Vec<Vec<usize>> {
+        let book = self.book();
+        let r = p.receipt.amount;
+        let mut idx = Vec::new();
+        let mut values = Vec::new();
+        for i in &book.customer_items[customer] {
+            let item = &book.items[*i];
+            if remaining[*i] <= Decimal::ZERO || item.currency != r.currency {
+                continue;
+            }
+            if let Some(v) = Money::new(item.signed(remaining[*i]), item.currency).to_minor_units()
+            {
+                idx.push(*i);
+                values.push(v);
+            }
+        }
+        let Some(target) = r.to_minor_units() else {
+            return Vec::new();
+        };
+        let allowance = Money::new(
+            self.ctx.settings.fee_allowance(r.currency, r.amount),
+            r.currency,
+        )
+        .round(arsync_model::Rounding::Down)
+        .to_minor_units()
+        .unwrap_or(0);
+        let s = self.ctx.settings;
+        info.ran = true;
+        let mut found = subset::find(
+            &values,
+            target,
+            target,
+            s.subset_node_budget,
+            s.subset_max_items,
+            3,
+        );
+        if found.solutions.iter().all(|sol| sol.len() < 2) && allowance > 0 {
+            let fee = subset::find(
+                &values,
+                target + 1,
+                target + allowance,
+                s.subset_node_budget,
+                s.subset_max_items,
+                3,
+            );
+            found.nodes += fee.nodes;
+            found.exhausted |= fee.exhausted;
+            found.solutions.extend(fee.solutions);
+        }
+        info.exhausted = found.exhausted;
+        info.nodes = found.nodes;
+        found
+            .solutions
+            .into_iter()
+            .filter(|sol| sol.len() >= 2)
+            .map(|sol| sol.into_iter().map(|k| idx[k]).collect())
+            .collect()
+    }
+
+    /// Scores one candidate set. `Ok(None)` when it cannot be a match; `Err` with the rate
+    /// book's message when a rate is missing.
+    fn score(
+        &self,
+        p: &Prepared,
+        items: &[usize],
+        source: Source,
+        remaining: &[Decimal],
+        amount_cands: usize,
+    ) -> Result<Option<Scored>, String> {
+        let book = self.book();
+        let r = &p.receipt;
+        let plan = match self.ctx.plan(r, items, remaining) {
+            Ok(plan) => plan,
+            Err(NoPlan::Unfit) => return Ok(None),
+            Err(NoPlan::NoRate(e)) => return Err(e),
+        };
+        let mut reasons = Vec::new();
+        let mut confidence = Decimal::ZERO;
+        let hits: Vec<&RefHit> = items
+            .iter()
+            .filter_map(|i| p.evidence.refs.iter().find(|h| h.item == *i))
+            .collect();
+        let weights: Vec<Decimal> = hits.iter().map(|h| h.strength.weight()).collect();
+        if !hits.is_empty() {
+            let all = hits.len() == items.len();
+            confidence += if all {
+                weights.iter().copied().min().unwrap_or_default()
+            } else {
+                weights.iter().copied().max().unwrap_or_default() / Decimal::TWO
+            };
+            for h in &hits {
+                let number = &book.items[h.item].number;
+                let detail = match h.strength {
+                    RefStrength::Structured => format!(
+                        "the structured reference {} is the one printed on {number}",
+                        h.written
+                    ),
+                    RefStrength::NumberWithPrefix => {
+                        format!("the remittance names {number} as '{}'", h.written)
+                    }
+                    RefStrength::Number => {
+                        format!("the remittance names {number} as '{}'", h.written)
+                    }
+                    RefStrength::Transposed => format!(
+                        "'{}' in the remittance is {number} with two neighbouring digits swapped",
+                        h.written
+                    ),
+                };
+                reasons.push(hit(h.strength.rule(), detail));
+            }
+            if let Some(pattern) = hits.iter().find_map(|h| h.pattern.clone()) {
+                confidence += dec(5, 2);
+                reasons.push(hit(Rule::LearnedReferencePattern, pattern));
+            }
+        }
+        if matches!(plan.fit, Fit::Partial | Fit::Over) && hits.is_empty() {
+            return Ok(None);
+        }
+        let first = &book.items[items[0]];
+        let mut customer = first.customer;
+        match &p.evidence.payer {
+            Payer::Known {
+                customer: c,
+                weight,
+                hit: h,
+            } => {
+                if items.iter().all(|i| book.items[*i].customer == *c) {
+                    confidence += *weight;
+                    reasons.push(h.clone());
+                    customer = *c;
+                } else {
+                    confidence -= dec(30, 2);
+                    reasons.push(hit(
+                        Rule::CustomerConflict,
+                        format!(
+                            "the payer was recognised as {} ({}), but {} belongs to {}",
+                            self.customer_name(*c),
+                            h.detail,
+                            first.number,
+                            self.customer_name(first.customer)
+                        ),
+                    ));
+                }
+            }
+            Payer::Ambiguous { hit: h, .. } => reasons.push(h.clone()),
+            Payer::Unknown => {}
+        }
+        confidence += match plan.fit {
+            Fit::Exact => dec(30, 2),
+            Fit::Fee => dec(25, 2),
+            Fit::FxBand => dec(20, 2),
+            Fit::Partial | Fit::Over => dec(10, 2),
+        };
+        if source == Source::Subset {
+            reasons.push(hit(
+                Rule::SubsetSum,
+                format!(
+                    "{} open items of {} add up to the amount",
+                    items.len(),
+                    self.customer_name(customer)
+                ),
+            ));
+        }
+        if source == Source::Amount && amount_cands == 1 {
+            confidence += dec(10, 2);
+            reasons.push(hit(
+                Rule::OnlyItemWithAmount,
+                format!("{} is the only open item this amount settles", first.number),
+            ));
+        }
+        let window = self.ctx.settings.date_window_days;
+        let days = (r.date - first.due).num_days();
+        if days.abs() <= window {
+            let bonus = (dec(5, 2) * Decimal::from(window - days.abs()) / Decimal::from(window))
+                .round_dp(2);
+            if bonus > Decimal::ZERO {
+                confidence += bonus;
+                let when = match days {
+                    0 => format!("received on the day {} was due", first.number),
+                    d if d < 0 => format!("received {} days before {} was due", -d, first.number),
+                    d => format!("received {d} days after {} was due", first.number),
+                };
+                reasons.push(hit(Rule::DueDateProximity, when));
+            }
+        }
+        reasons.extend(plan.hits.iter().cloned());
+        let confidence = confidence.clamp(Decimal::ZERO, Decimal::ONE).round_dp(2);
+        let reference_prefix = hits.iter().find_map(|h| h.foreign_prefix.clone());
+        Ok(Some(Scored {
+            items: items.to_vec(),
+            source,
+            plan,
+            confidence,
+            reasons,
+            customer,
+            reference_prefix,
+        }))
+    }
+
+    fn commit(
+        &self,
+        p: &Prepared,
+        best: &Scored,
+        limits: Vec<RuleHit>,
+        alternatives: Vec<String>,
+        remaining: &mut [Decimal],
+        version: &mut [u64],
+    ) -> Match {
+        let book = self.book();
+        let r = &p.receipt;
+        let decision = if limits.is_empty() {
+            Decision::Auto
+        } else {
+            Decision::Suggested
+        };
+        let mut allocations = Vec::new();
+        for l in &best.plan.lines {
+            let item = &book.items[l.item];
+            remaining[l.item] = l.open_after;
+            version[l.item] += 1;
+            allocations.push(AppliedItem {
+                item_kind: item.kind,
+                item_id: item.id.clone(),
+                number: item.number.clone(),
+                customer_id: book.customers[item.customer].id.clone(),
+                applied: Money::new(l.applied, item.currency),
+                received: Money::new(l.received, r.amount.currency),
+                open_before: Money::new(l.open_before, item.currency),
+                open_after: Money::new(l.open_after, item.currency),
+            });
+        }
+        let residuals = best
+            .plan
+            .left
+            .iter()
+            .map(|x| Residual {
+                kind: x.kind,
+                amount: x.amount,
+                item_id: x.item.map(|i| book.items[i].id.clone()),
+            })
+            .collect();
+        let mut reasons = p.evidence.notes.clone();
+        reasons.extend(best.reasons.iter().cloned());
+        let numbers: Vec<String> = best
+            .plan
+            .lines
+            .iter()
+            .map(|l| book.items[l.item].number.clone())
+            .collect();
+        let customer = &book.customers[best.customer];
+        let verb = match decision {
+            Decision::Auto => "pays",
+            Decision::Suggested => "may pay",
+        };
+        let explanation = match_sentence(
+            r,
+            verb,
+            &numbers,
+            Some(&customer.name),
+            &reasons,
+            (decision, &limits, best.confidence),
+        );
+        let mut rules = reasons;
+        rules.extend(limits);
+        Match {
+            receipt: r.clone(),
+            customer: Some(CustomerRef {
+                id: customer.id.clone(),
+                name: customer.name.clone(),
+            }),
+            allocations,
+            residuals,
+            confidence: best.confidence,
+            decision,
+            rules,
+            explanation,
+            alternatives,
+            reverses: None,
+            reference_prefix: best.reference_prefix.clone(),
+        }
+    }
+}
+
+/// A proposal and the item versions it was made against.
+type Slot = (Proposal, Vec<(usize, u64)>);
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Queued {
+    confidence: Decimal,
+    date: Reverse<chrono::NaiveDate>,
+    id: Reverse<String>,
+    index: Reverse<usize>,
+}
+
+/// How surely a returned payment names the receipt it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Pairing {
+    Account,
+    Reference,
+}
+
+fn pairing(
+    reversal: &Receipt,
+    reference: &str,
+    e2e: Option<&str>,
+    account: Option<&str>,
+) -> Option<(Pairing, String)> {
+    if let (Some(a), Some(b)) = (reversal.end_to_end_id.as_deref(), e2e)
+        && !a.trim().is_empty()
+        && a == b
+    {
+        return Some((
+            Pairing::Reference,
+            format!("it carries the end-to-end id {a} of the original"),
+        ));
+    }
+    let reference_key = compact(reference);
+    if reference_key.len() >= 4 && compact(&reversal.free_text()).contains(&reference_key) {
+        return Some((
+            Pairing::Reference,
+            format!("it quotes the original's bank reference {reference}"),
+        ));
+    }
+    let mine = reversal
+        .payer_account
+        .as_deref()
+        .map(crate::normalise::account_key);
+    match (mine, account) {
+        (Some(a), Some(b)) if !a.is_empty() && a == b => Some((
+            Pairing::Account,
+            format!("it goes back to the same account {b} with the same amount"),
+        )),
+        _ => None,
+    }
+}
+
+/// Runs the pipeline.
+pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Outcome {
+    let book = Book::new(
+        input.as_of,
+        input.parties,
+        input.invoices,
+        input.credit_notes,
+    );
+    let engine = Engine {
+        ctx: Ctx {
+            book: &book,
+            rates: input.rates,
+            memory: input.memory,
+            settings,
+            home: input.home,
+        },
+    };
+    let mut receipts: Vec<Receipt> = input.receipts.clone();
+    receipts.sort_by(|a, b| {
+        (
+            a.date,
+            &a.id,
+            &a.reference,
+            a.amount.amount,
+            a.amount.currency,
+        )
+            .cmp(&(
+                b.date,
+                &b.id,
+                &b.reference,
+                b.amount.amount,
+                b.amount.currency,
+            ))
+    });
+    let (reversals, mut credits): (Vec<Receipt>, Vec<Receipt>) = receipts
+        .into_iter()
+        .partition(|r| r.kind == ReceiptKind::Reversal);
+    let mut outcome = Outcome::default();
+    for rv in reversals {
+        handle_reversal(&engine, rv, &mut credits, &mut outcome);
+    }
+    let prepared: Vec<Prepared> = credits
+        .into_iter()
+        .map(|receipt| Prepared {
+            evidence: gather(&receipt, &book, input.memory),
+            receipt,
+        })
+        .collect();
+    let mut remaining: Vec<Decimal> = book.items.iter().map(|i| i.open).collect();
+    let mut version: Vec<u64> = vec![0; book.items.len()];
+    let mut slots: Vec<Option<Slot>> = Vec::with_capacity(prepared.len());
+    let mut queue = BinaryHeap::new();
+    let snapshot = |deps: BTreeSet<usize>, version: &[u64]| {
+        deps.into_iter()
+            .map(|i| (i, version[i]))
+            .collect::<Vec<_>>()
+    };
+    for (k, p) in prepared.iter().enumerate() {
+        let (proposal, deps) = engine.propose(p, &remaining);
+        queue.push(Queued {
+            confidence: proposal.priority(),
+            date: Reverse(p.receipt.date),
+            id: Reverse(p.receipt.id.clone()),
+            index: Reverse(k),
+        });
+        slots.push(Some((proposal, snapshot(deps, &version))));
+    }
+    while let Some(q) = queue.pop() {
+        let k = q.index.0;
+        let p = &prepared[k];
+        let Some((proposal, deps)) = slots[k].take() else {
+            continue;
+        };
+        if deps.iter().any(|(i, v)| version[*i] != *v) {
+            let (proposal, deps) = engine.propose(p, &remaining);
+            queue.push(Queued {
+                confidence: proposal.priority(),
+                date: Reverse(p.receipt.date),
+                id: Reverse(p.receipt.id.clone()),
+                index: Reverse(k),
+            });
+            slots[k] = Some((proposal, snapshot(deps, &version)));
+            continue;
+        }
+        match proposal {
+            Proposal::Match {
+                best,
+                limits,
+                alternatives,
+            } => {
+                let m = engine.commit(p, &best, limits, alternatives, &mut remaining, &mut version);
+                outcome.matches.push(m);
+            }
+            Proposal::Nothing { reason, why } => outcome.unmatched.push(Unmatched {
+                explanation: unmatched_sentence(&p.receipt, &why, &p.evidence.notes),
+                receipt: p.receipt.clone(),
+                reason,
+            }),
+        }
+    }
+    outcome
+        .matches
+        .sort_by(|a, b| (a.receipt.date, &a.receipt.id).cmp(&(b.receipt.date, &b.receipt.id)));
+    outcome
+        .unmatched
+        .sort_by(|a, b| (a.receipt.date, &a.receipt.id).cmp(&(b.receipt.date, &b.receipt.id)));
+    outcome
+}
+
+/// A returned payment: pairs it with the receipt it returns in this run (both then apply
+/// nothing) or with a receipt applied earlier (its allocations are reversed).
+fn handle_reversal(
+    engine: &Engine<'_>,
+    rv: Receipt,
+    credits: &mut Vec<Receipt>,
+    outcome: &mut Outcome,
+) {
+    let settings = engine.ctx.settings;
+    let amount_fits = |original: Money| {
+        original.currency == rv.amount.currency
+            && original.amount >= rv.amount.amount
+            && original.amount - rv.amount.amount
+                <= settings.fee_allowance(original.currency, original.amount)
+    };
+    let in_run = credits
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.date <= rv.date && amount_fits(c.amount))
+        .filter_map(|(k, c)| {
+            pairing(
+                &rv,
+                &c.reference,
+                c.end_to_end_id.as_deref(),
+                c.payer_account
+                    .as_deref()
+                    .map(crate::normalise::account_key)
+                    .as_deref(),
+            )
+            .map(|(strength, why)| (strength, c.date, Reverse(k), why))
+        })
+        .max();
+    let reversal_match = |reverses: String,
+                          customer: Option<CustomerRef>,
+                          allocations: Vec<AppliedItem>,
+                          strength: Pairing,
+                          why: String,
+                          what: String| {
+        let decision = if strength == Pairing::Reference {
+            Decision::Auto
+        } else {
+            Decision::Suggested
+        };
+        let reason = hit(Rule::Reversal, format!("it returns {what}: {why}"));
+        let limits: Vec<RuleHit> = if decision == Decision::Suggested {
+            vec![hit(
+                Rule::BelowThreshold,
+                "only the account and amount tie it to the original".to_owned(),
+            )]
+        } else {
+            Vec::new()
+        };
+        let confidence = if decision == Decision::Auto {
+            Decimal::ONE
+        } else {
+            dec(60, 2)
+        };
+        let numbers: Vec<String> = allocations.iter().map(|a| a.number.clone()).collect();
+        let verb = if numbers.is_empty() {
+            "returns receipt"
+        } else {
+            "re-opens"
+        };
+        let targets = if numbers.is_empty() {
+            vec![reverses.clone()]
+        } else {
+            numbers
+        };
+        let explanation = match_sentence(
+            &rv,
+            verb,
+            &targets,
+            customer.as_ref().map(|c| c.name.as_str()),
+            std::slice::from_ref(&reason),
+            (decision, &limits, confidence),
+        );
+        let mut rules = vec![reason];
+        rules.extend(limits);
+        Match {
+            receipt: rv.clone(),
+            customer,
+            allocations,
+            residuals: Vec::new(),
+            confidence,
+            decision,
+            rules,
+            explanation,
+            alternatives: Vec::new(),
+            reverses: Some(reverses),
+            reference_prefix: None,
+        }
+    };
+    if let Some((strength, _, Reverse(k), why)) = in_run {
+        let original = credits.remove(k);
+        let what = format!("receipt {}", original.describe());
+        outcome.matches.push(reversal_match(
+            original.id.clone(),
+            None,
+            Vec::new(),
+            strength,
+            why,
+            what,
+        ));
+        outcome.unmatched.push(Unmatched {
+            explanation: unmatched_sentence(&original, &format!("it was returned by {} in the same statement period, so there is nothing to apply", rv.describe()), &[]),
+            receipt: original,
+            reason: UnmatchedReason::Reversed { by: rv.id.clone() },
+        });
+        return;
+    }
+    let remembered = engine
+        .ctx
+        .memory
+        .applied
+        .iter()
+        .filter(|a| a.date <= rv.date && amount_fits(a.amount))
+        .filter_map(|a| {
+            pairing(
+                &rv,
+                &a.reference,
+                a.end_to_end_id.as_deref(),
+                a.payer_account.as_deref(),
+            )
+            .map(|(s, why)| (s, a.date, Reverse(a.receipt_id.clone()), why, a))
+        })
+        .max_by(|x, y| (x.0, x.1, &x.2).cmp(&(y.0, y.1, &y.2)));
+    if let Some((strength, _, _, why, applied)) = remembered {
+        let book = engine.book();
+        let allocations: Vec<AppliedItem> = applied
+            .lines
+            .iter()
+            .map(|l| AppliedItem {
+                item_kind: l.item_kind,
+                item_id: l.item_id.clone(),
+                number: l.number.clone(),
+                customer_id: l.customer_id.clone(),
+                applied: l.applied.negate(),
+                received: l.received.negate(),
+                open_before: Money::zero(l.applied.currency),
+                open_after: l.applied,
+            })
+            .collect();
+        let customer = applied.lines.first().map(|l| CustomerRef {
+            id: l.customer_id.clone(),
+            name: book
+                .customers
+                .iter()
+                .find(|c| c.id == l.customer_id)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| l.customer_id.clone()),
+        });
+        let what = format!(
+            "receipt {} of {} ({}), applied on {} by {}",
+            applied.amount, applied.date, applied.reference, applied.applied_on, applied.applied_by
+        );
+        outcome.matches.push(reversal_match(
+            applied.receipt_id.clone(),
+            customer,
+            allocations,
+            strength,
+            why,
+            what,
+        ));
+        return;
+    }
+    outcome.unmatched.push(Unmatched {
+        explanation: unmatched_sentence(&rv, "it returns money, but no receipt of this amount from this payer is in this run or remembered as applied; find the original and undo its match by hand", &[]),
+        receipt: rv,
+        reason: UnmatchedReason::ReversalOfUnknown,
+    });
+}

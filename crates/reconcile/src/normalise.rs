@@ -1,0 +1,349 @@
+//! Normalisation: the forms in which payers write names, accounts and invoice numbers
+//! are reduced to comparable keys. "ACME Ind. Chem. GmbH" and "Acme Industrial Chemicals"
+//! become token lists without legal forms; "inv 1001", "INV-0001001" and "1001/1002" yield
+//! the number cores 1001 and 1002; amounts written in the text ("1.190,00") are not taken
+//! for invoice numbers.
+
+use crate::references::compact;
+
+/// Legal forms and filler words dropped from payer and customer names.
+const LEGAL_FORMS: &[&str] = &[
+    "AB",
+    "AG",
+    "AS",
+    "ASA",
+    "BV",
+    "BVBA",
+    "CO",
+    "COMPANY",
+    "CORP",
+    "CORPORATION",
+    "CV",
+    "EG",
+    "EK",
+    "EV",
+    "GBR",
+    "GMBH",
+    "INC",
+    "INCORPORATED",
+    "KG",
+    "KGAA",
+    "KFT",
+    "LIMITED",
+    "LLC",
+    "LLP",
+    "LP",
+    "LTD",
+    "NV",
+    "OG",
+    "OHG",
+    "OY",
+    "OYJ",
+    "PLC",
+    "PTY",
+    "SA",
+    "SAS",
+    "SARL",
+    "SE",
+    "SL",
+    "SPA",
+    "SRL",
+    "SRO",
+    "UG",
+    "ZRT",
+    "THE",
+    "UND",
+    "AND",
+];
+
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        'Ä' | 'ä' | 'Æ' | 'æ' => out.push_str("AE"),
+        'Ö' | 'ö' | 'Ø' | 'ø' | 'Œ' | 'œ' => out.push_str("OE"),
+        'Ü' | 'ü' => out.push_str("UE"),
+        'ß' => out.push_str("SS"),
+        'À' | 'Á' | 'Â' | 'Ã' | 'Å' | 'à' | 'á' | 'â' | 'ã' | 'å' | 'Ą' | 'ą' => {
+            out.push('A')
+        }
+        'Ç' | 'ç' | 'Č' | 'č' | 'Ć' | 'ć' => out.push('C'),
+        'È' | 'É' | 'Ê' | 'Ë' | 'è' | 'é' | 'ê' | 'ë' | 'Ě' | 'ě' | 'Ę' | 'ę' => {
+            out.push('E')
+        }
+        'Ì' | 'Í' | 'Î' | 'Ï' | 'ì' | 'í' | 'î' | 'ï' => out.push('I'),
+        'Ñ' | 'ñ' | 'Ń' | 'ń' | 'Ň' | 'ň' => out.push('N'),
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'ò' | 'ó' | 'ô' | 'õ' | 'Ő' | 'ő' => out.push('O'),
+        'Ù' | 'Ú' | 'Û' | 'ù' | 'ú' | 'û' | 'Ű' | 'ű' | 'Ů' | 'ů' => out.push('U'),
+        'Ý' | 'ý' | 'ÿ' => out.push('Y'),
+        'Š' | 'š' | 'Ś' | 'ś' => out.push('S'),
+        'Ž' | 'ž' | 'Ź' | 'ź' | 'Ż' | 'ż' => out.push('Z'),
+        'Ł' | 'ł' => out.push('L'),
+        'Ř' | 'ř' => out.push('R'),
+        c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_uppercase()),
+        _ => out.push(' '),
+    }
+}
+
+/// A name as comparable tokens: uppercase ASCII, accents folded, punctuation and legal
+/// forms dropped. "Müller & Söhne GmbH" → ["MUELLER", "SOEHNE"].
+pub(crate) fn name_tokens(name: &str) -> Vec<String> {
+    let mut folded = String::with_capacity(name.len());
+    for c in name.chars() {
+        // "Ind." and "Ind" are one token; a dot inside a word must not split it apart.
+        if c == '.' || c == '\'' {
+            continue;
+        }
+        fold_char(c, &mut folded);
+    }
+    folded
+        .split_whitespace()
+        .filter(|t| !LEGAL_FORMS.contains(t))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A name as one comparable key (tokens joined by single spaces).
+pub(crate) fn name_key(name: &str) -> String {
+    name_tokens(name).join(" ")
+}
+
+/// How a payer name relates to a customer name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum NameFit {
+    /// The same tokens.
+    Same,
+    /// Every payer token starts the customer token in the same place ("ACME IND CHEM"
+    /// for "Acme Industrial Chemicals"), as banks truncate long names.
+    Abbreviated,
+}
+
+/// Compares a payer name with a customer name.
+pub(crate) fn name_fit(payer: &[String], customer: &[String]) -> Option<NameFit> {
+    if payer.is_empty() || customer.is_empty() {
+        return None;
+    }
+    if payer == customer {
+        return Some(NameFit::Same);
+    }
+    // Bank truncation: the payer keeps the first tokens, each possibly shortened. The
+    // first token must be whole or at least three letters so "A" does not fit everyone.
+    if payer.len() <= customer.len()
+        && payer
+            .iter()
+            .zip(customer)
+            .all(|(p, c)| c.starts_with(p.as_str()) && (p.len() >= 3 || p == c))
+        && payer[0].len() >= 3
+    {
+        return Some(NameFit::Abbreviated);
+    }
+    None
+}
+
+/// An account number as a key: uppercase, no spaces or punctuation.
+pub(crate) fn account_key(account: &str) -> String {
+    compact(account)
+}
+
+/// A number-like token found in remittance text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NumberToken {
+    /// The digits with leading zeros removed ("0001001" → "1001").
+    pub core: String,
+    /// The letters written immediately before the digits, if any ("INV" in "INV-0001001").
+    pub prefix: Option<String>,
+    /// The token as written, with its prefix.
+    pub raw: String,
+}
+
+/// The core of an invoice number: all its digits, leading zeros removed
+/// ("INV-0001001" → "1001", "SI-2026-0042" → "20260042").
+pub(crate) fn number_core(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    strip_zeros(&digits)
+}
+
+/// The letters of an invoice number ("INV-1001" → "INV").
+pub(crate) fn number_prefix(number: &str) -> String {
+    number
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn strip_zeros(digits: &str) -> String {
+    let t = digits.trim_start_matches('0');
+    if t.is_empty() && !digits.is_empty() {
+        "0".to_owned()
+    } else {
+        t.to_owned()
+    }
+}
+
+/// Shortest core taken for an invoice number; shorter digit runs are house numbers, days
+/// and cents far more often than invoices.
+const MIN_CORE_LEN: usize = 3;
+
+/// Number tokens in free text. Digit groups joined by single dashes count both as one
+/// number ("2026-0042") and as their parts; a group followed by a decimal separator and
+/// exactly two digits is an amount and is skipped.
+pub(crate) fn number_tokens(text: &str) -> Vec<NumberToken> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            groups.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let is_amount = |(s, e): (usize, usize)| {
+        let sep = chars.get(e).is_some_and(|c| *c == '.' || *c == ',');
+        let two = chars.get(e + 1).is_some_and(char::is_ascii_digit)
+            && chars.get(e + 2).is_some_and(char::is_ascii_digit)
+            && !chars.get(e + 3).is_some_and(char::is_ascii_alphanumeric);
+        let after_sep = s > 0 && (chars[s - 1] == '.' || chars[s - 1] == ',') && e - s == 2;
+        let thousands = s > 0 && chars[s - 1] == '.' && e - s == 3;
+        (sep && two) || after_sep || thousands
+    };
+    let prefix_of = |start: usize| {
+        let mut j = start;
+        while j > 0 && matches!(chars[j - 1], '-' | '#' | ' ' | ':' | '_' | '/') {
+            j -= 1;
+            if start - j > 2 {
+                break;
+            }
+        }
+        let end = j;
+        while j > 0 && chars[j - 1].is_ascii_alphabetic() {
+            j -= 1;
+        }
+        (j < end).then(|| {
+            let word = chars[j..end]
+                .iter()
+                .map(|c| c.to_ascii_uppercase())
+                .collect::<String>();
+            (j, word)
+        })
+    };
+    let mut tokens = Vec::new();
+    let push = |s: usize, e: usize, digits: String, tokens: &mut Vec<NumberToken>| {
+        let core = strip_zeros(&digits);
+        if core.len() >= MIN_CORE_LEN {
+            let prefix = prefix_of(s);
+            let from = prefix.as_ref().map_or(s, |(j, _)| *j);
+            tokens.push(NumberToken {
+                core,
+                prefix: prefix.map(|(_, word)| word),
+                raw: chars[from..e].iter().collect(),
+            });
+        }
+    };
+    let mut g = 0;
+    while g < groups.len() {
+        let (s, e) = groups[g];
+        if is_amount(groups[g]) {
+            g += 1;
+            continue;
+        }
+        push(s, e, chars[s..e].iter().collect(), &mut tokens);
+        // Dash-joined groups as one number.
+        let mut end = e;
+        let mut digits: String = chars[s..e].iter().collect();
+        let mut h = g + 1;
+        while h < groups.len() && groups[h].0 == end + 1 && chars[end] == '-' {
+            digits.extend(&chars[groups[h].0..groups[h].1]);
+            end = groups[h].1;
+            push(s, end, digits.clone(), &mut tokens);
+            h += 1;
+        }
+        g += 1;
+    }
+    tokens
+}
+
+/// Whether two digit strings of equal length differ by one swap of neighbouring digits
+/// ("1001" and "1010", "4711" and "4171").
+pub(crate) fn is_adjacent_transposition(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() || a == b {
+        return false;
+    }
+    let diffs: Vec<usize> = (0..a.len()).filter(|i| a[*i] != b[*i]).collect();
+    diffs.len() == 2
+        && diffs[1] == diffs[0] + 1
+        && a[diffs[0]] == b[diffs[1]]
+        && a[diffs[1]] == b[diffs[0]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cores(text: &str) -> Vec<String> {
+        number_tokens(text).into_iter().map(|t| t.core).collect()
+    }
+
+    #[test]
+    fn legal_forms_punctuation_and_accents_do_not_count() {
+        assert_eq!(name_key("Müller & Söhne GmbH"), "MUELLER SOEHNE");
+        assert_eq!(name_key("ACME IND. CHEM."), "ACME IND CHEM");
+        assert_eq!(
+            name_key("Acme Industrial Chemicals GmbH"),
+            "ACME INDUSTRIAL CHEMICALS"
+        );
+        assert_eq!(name_key("Société Générale S.A."), "SOCIETE GENERALE");
+    }
+
+    #[test]
+    fn a_bank_truncated_name_fits_its_customer() {
+        let payer = name_tokens("ACME IND CHEM");
+        let customer = name_tokens("Acme Industrial Chemicals GmbH");
+        assert_eq!(name_fit(&payer, &customer), Some(NameFit::Abbreviated));
+        assert_eq!(name_fit(&customer, &customer), Some(NameFit::Same));
+        let other = name_tokens("Acme Logistics Ltd");
+        assert_eq!(name_fit(&payer, &other), None);
+        assert_eq!(name_fit(&name_tokens("A"), &customer), None);
+    }
+
+    #[test]
+    fn mangled_invoice_numbers_reduce_to_their_core() {
+        assert_eq!(cores("inv 1001"), vec!["1001"]);
+        assert_eq!(cores("INV-0001001"), vec!["1001"]);
+        assert_eq!(cores("1001/1002"), vec!["1001", "1002"]);
+        assert_eq!(
+            cores("Rechnung Nr. 1001, 1002 und 1003"),
+            vec!["1001", "1002", "1003"]
+        );
+        assert_eq!(number_core("SI-2026-0042"), "20260042");
+        assert!(cores("SI-2026-0042").contains(&"20260042".to_owned()));
+        assert_eq!(number_prefix("INV-1001"), "INV");
+    }
+
+    #[test]
+    fn prefixes_written_before_numbers_are_kept() {
+        let t = number_tokens("pay INV-0001001 and RG 1002");
+        assert_eq!(t[0].prefix.as_deref(), Some("INV"));
+        assert_eq!(t[1].prefix.as_deref(), Some("RG"));
+    }
+
+    #[test]
+    fn amounts_in_the_text_are_not_invoice_numbers() {
+        assert!(cores("EUR 1190.00 paid").is_empty());
+        assert!(cores("1.190,00 EUR").is_empty());
+        assert_eq!(cores("INV 1001 EUR 2365,00"), vec!["1001"]);
+    }
+
+    #[test]
+    fn neighbouring_digit_swaps_are_recognised() {
+        assert!(is_adjacent_transposition("1001", "1010"));
+        assert!(is_adjacent_transposition("4711", "4171"));
+        assert!(!is_adjacent_transposition("1001", "1002"));
+        assert!(!is_adjacent_transposition("1234", "4231"));
+        assert!(!is_adjacent_transposition("1001", "1001"));
+    }
+}
