@@ -146,21 +146,32 @@ pub(crate) struct RawRow {
     pub(crate) hash: String,
 }
 
-/// Walks the rows in sequence order and reports the first break. `head` is the recorded
-/// last sequence number and hash, when one was recorded.
-pub(crate) fn check_chain(rows: &[RawRow], head: Option<(u64, &str)>) -> AuditCheck {
-    let mut expected_seq = 1u64;
-    let mut prev = GENESIS_HASH.to_owned();
-    for row in rows {
-        if row.seq != expected_seq {
+/// Checks the chain row by row, so a long log can be read in batches.
+#[derive(Debug)]
+pub(crate) struct ChainChecker {
+    expected_seq: u64,
+    prev: String,
+}
+
+impl ChainChecker {
+    pub(crate) fn new() -> Self {
+        Self {
+            expected_seq: 1,
+            prev: GENESIS_HASH.to_owned(),
+        }
+    }
+
+    /// Checks the next row in sequence order; answers the break if it is one.
+    pub(crate) fn feed(&mut self, row: &RawRow) -> Option<AuditCheck> {
+        if row.seq != self.expected_seq {
             let detail = format!(
                 "rows {}..{} are missing: the log jumps from {} to {}",
-                expected_seq,
+                self.expected_seq,
                 row.seq.saturating_sub(1),
-                expected_seq.saturating_sub(1),
+                self.expected_seq.saturating_sub(1),
                 row.seq
             );
-            return broken(expected_seq, BreakReason::Missing, detail);
+            return Some(broken(self.expected_seq, BreakReason::Missing, detail));
         }
         let recomputed = chain_hash(
             &row.prev_hash,
@@ -175,45 +186,64 @@ pub(crate) fn check_chain(rows: &[RawRow], head: Option<(u64, &str)>) -> AuditCh
                 "row {} ({} {}) does not match its hash: it was changed after it was written",
                 row.seq, row.kind, row.subject
             );
-            return broken(row.seq, BreakReason::Changed, detail);
+            return Some(broken(row.seq, BreakReason::Changed, detail));
         }
-        if row.prev_hash != prev {
+        if row.prev_hash != self.prev {
             let detail = format!(
                 "row {} does not follow the hash of row {}: a row before it was replaced or removed",
                 row.seq,
                 row.seq.saturating_sub(1)
             );
-            return broken(row.seq, BreakReason::Unlinked, detail);
+            return Some(broken(row.seq, BreakReason::Unlinked, detail));
         }
-        prev.clone_from(&row.hash);
-        expected_seq += 1;
+        self.prev.clone_from(&row.hash);
+        self.expected_seq += 1;
+        None
     }
-    let last = expected_seq - 1;
-    if let Some((head_seq, head_hash)) = head {
-        if head_seq > last {
-            let detail = format!(
-                "the log ends at row {last} but row {head_seq} was written: rows {}..{head_seq} were removed",
-                last + 1
+
+    /// Compares the end of the chain with the recorded head (last sequence number and
+    /// hash), when one was recorded.
+    pub(crate) fn finish(self, head: Option<(u64, &str)>) -> AuditCheck {
+        let last = self.expected_seq - 1;
+        if let Some((head_seq, head_hash)) = head {
+            if head_seq > last {
+                let detail = format!(
+                    "the log ends at row {last} but row {head_seq} was written: rows {}..{head_seq} were removed",
+                    last + 1
+                );
+                return broken(last + 1, BreakReason::Truncated, detail);
+            }
+            if head_seq < last || head_hash != self.prev {
+                let detail = format!(
+                    "the recorded head (row {head_seq}) does not match the last row {last}: rows were added or replaced outside arsync"
+                );
+                return broken(head_seq.min(last).max(1), BreakReason::Unlinked, detail);
+            }
+        } else if last > 0 {
+            return broken(
+                1,
+                BreakReason::Unlinked,
+                "the log has rows but no recorded head: it was written outside arsync".to_owned(),
             );
-            return broken(last + 1, BreakReason::Truncated, detail);
         }
-        if head_seq < last || head_hash != prev {
-            let detail = format!(
-                "the recorded head (row {head_seq}) does not match the last row {last}: rows were added or replaced outside arsync"
-            );
-            return broken(head_seq.min(last).max(1), BreakReason::Unlinked, detail);
+        AuditCheck::Intact {
+            rows: last,
+            head: self.prev,
         }
-    } else if last > 0 {
-        return broken(
-            1,
-            BreakReason::Unlinked,
-            "the log has rows but no recorded head: it was written outside arsync".to_owned(),
-        );
     }
-    AuditCheck::Intact {
-        rows: last,
-        head: prev,
+}
+
+/// Walks the rows in sequence order and reports the first break. `head` is the recorded
+/// last sequence number and hash, when one was recorded.
+#[cfg(test)]
+pub(crate) fn check_chain(rows: &[RawRow], head: Option<(u64, &str)>) -> AuditCheck {
+    let mut checker = ChainChecker::new();
+    for row in rows {
+        if let Some(broken) = checker.feed(row) {
+            return broken;
+        }
     }
+    checker.finish(head)
 }
 
 fn broken(seq: u64, reason: BreakReason, detail: String) -> AuditCheck {

@@ -6,7 +6,7 @@
 //! damaged file, a file some other program owns, or a store written by a newer schema is
 //! refused before anything (not even the WAL switch) is written to it.
 
-use crate::audit::{self, AuditCheck, AuditEntry, GENESIS_HASH, RawRow};
+use crate::audit::{self, AuditCheck, AuditEntry, ChainChecker, GENESIS_HASH, RawRow};
 use crate::error::{Result, StoreError, sql};
 use crate::outbox::{OutboxEntry, OutboxItem, OutboxState};
 use crate::record::{
@@ -40,6 +40,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many audit rows are read at a time when checking or exporting the log.
+const AUDIT_BATCH: i64 = 1000;
 
 /// The first 16 bytes of every SQLite 3 database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -846,38 +849,44 @@ impl SqliteStore {
     /// Audit rows after `after_seq`, at most `limit`, in order.
     pub async fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
-        let rows = self.audit_rows(after, i64::from(limit)).await?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(sql("reading the audit log"))?;
+        let rows = audit_rows(&mut conn, after, i64::from(limit)).await?;
         rows.into_iter().map(audit_entry).collect()
     }
+}
 
-    async fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<RawRow>> {
-        let rows = sqlx::query(
-            "SELECT seq, at, kind, subject, detail, prev_hash, hash FROM audit_log \
-             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(sql("reading the audit log"))?;
-        rows.iter()
-            .map(|row| {
-                let seq: i64 = get(row, "seq")?;
-                Ok(RawRow {
-                    seq: u64::try_from(seq).map_err(|e| StoreError::Decode {
-                        what: format!("audit row {seq}"),
-                        detail: e.to_string(),
-                    })?,
-                    at: get(row, "at")?,
-                    kind: get(row, "kind")?,
-                    subject: get(row, "subject")?,
-                    detail: get(row, "detail")?,
-                    prev_hash: get(row, "prev_hash")?,
-                    hash: get(row, "hash")?,
-                })
+/// Audit rows after `after`, at most `limit`, in sequence order.
+async fn audit_rows(conn: &mut SqliteConnection, after: i64, limit: i64) -> Result<Vec<RawRow>> {
+    let rows = sqlx::query(
+        "SELECT seq, at, kind, subject, detail, prev_hash, hash FROM audit_log \
+         WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(sql("reading the audit log"))?;
+    rows.iter()
+        .map(|row| {
+            let seq: i64 = get(row, "seq")?;
+            Ok(RawRow {
+                seq: u64::try_from(seq).map_err(|e| StoreError::Decode {
+                    what: format!("audit row {seq}"),
+                    detail: e.to_string(),
+                })?,
+                at: get(row, "at")?,
+                kind: get(row, "kind")?,
+                subject: get(row, "subject")?,
+                detail: get(row, "detail")?,
+                prev_hash: get(row, "prev_hash")?,
+                hash: get(row, "hash")?,
             })
-            .collect()
-    }
+        })
+        .collect()
 }
 
 fn audit_entry(row: RawRow) -> Result<AuditEntry> {
@@ -1218,9 +1227,15 @@ impl Store for SqliteStore {
     }
 
     async fn verify(&self) -> Result<AuditCheck> {
-        let rows = self.audit_rows(0, i64::MAX).await?;
+        // One read transaction: every batch and the head come from the same snapshot, so
+        // rows appended while the check runs are neither seen nor mistaken for tampering.
+        let mut snapshot = self
+            .pool
+            .begin()
+            .await
+            .map_err(sql("reading the audit log"))?;
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *snapshot)
             .await
             .map_err(sql("reading the audit head"))?;
         let head = match head {
@@ -1231,26 +1246,45 @@ impl Store for SqliteStore {
             }
             None => None,
         };
-        Ok(audit::check_chain(
-            &rows,
-            head.as_ref().map(|(s, h)| (*s, h.as_str())),
-        ))
+        let mut checker = ChainChecker::new();
+        let mut after = 0i64;
+        loop {
+            let rows = audit_rows(&mut snapshot, after, AUDIT_BATCH).await?;
+            let Some(last) = rows.last() else { break };
+            after = i64::try_from(last.seq).unwrap_or(i64::MAX);
+            for row in &rows {
+                if let Some(broken) = checker.feed(row) {
+                    return Ok(broken);
+                }
+            }
+        }
+        Ok(checker.finish(head.as_ref().map(|(s, h)| (*s, h.as_str()))))
     }
 
     async fn export_jsonl<W: std::io::Write + Send>(&self, out: &mut W) -> Result<u64> {
-        let rows = self.audit_rows(0, i64::MAX).await?;
+        let mut snapshot = self
+            .pool
+            .begin()
+            .await
+            .map_err(sql("reading the audit log"))?;
         let mut written = 0u64;
-        for row in rows {
-            let entry = audit_entry(row)?;
-            let line = serde_json::to_string(&entry).map_err(|e| StoreError::Decode {
-                what: format!("audit row {}", entry.seq),
-                detail: e.to_string(),
-            })?;
-            writeln!(out, "{line}").map_err(|source| StoreError::Write {
-                what: "audit export",
-                source,
-            })?;
-            written += 1;
+        let mut after = 0i64;
+        loop {
+            let rows = audit_rows(&mut snapshot, after, AUDIT_BATCH).await?;
+            let Some(last) = rows.last() else { break };
+            after = i64::try_from(last.seq).unwrap_or(i64::MAX);
+            for row in rows {
+                let entry = audit_entry(row)?;
+                let line = serde_json::to_string(&entry).map_err(|e| StoreError::Decode {
+                    what: format!("audit row {}", entry.seq),
+                    detail: e.to_string(),
+                })?;
+                writeln!(out, "{line}").map_err(|source| StoreError::Write {
+                    what: "audit export",
+                    source,
+                })?;
+                written += 1;
+            }
         }
         out.flush().map_err(|source| StoreError::Write {
             what: "audit export",
@@ -1335,5 +1369,38 @@ impl Store for SqliteStore {
             .map(|r| r.rows_affected() > 0)
             .map_err(sql("deleting a document"));
         finish(tx, result).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_connection_writes_through_the_wal_with_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let mut conns = Vec::new();
+        for _ in 0..3 {
+            conns.push(store.pool.acquire().await.unwrap());
+        }
+        for conn in &mut conns {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!((mode.as_str(), sync), ("wal", 2), "2 is FULL");
+        }
+        drop(conns);
+        store.close().await.unwrap();
+        eprintln!(
+            "wal exists after close: {}",
+            path.with_extension("db-wal").exists()
+        );
     }
 }

@@ -223,3 +223,62 @@ async fn two_processes_appending_at_once_keep_one_unbroken_chain() {
         AuditCheck::Intact { rows: 20, .. }
     ));
 }
+
+#[tokio::test]
+async fn a_long_log_is_checked_past_the_first_batch() {
+    let (store, _dir, path) = fresh_store().await;
+    let mut raw = raw(&path).await;
+    // Rows written exactly as arsync writes them, many at once.
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let mut prev = GENESIS_HASH.to_owned();
+    let at = "2026-10-05T09:00:00.000000Z";
+    for seq in 1..=2500u64 {
+        let detail = canonical_json(&json!({"receipt": format!("bank:R{seq}"), "amount": "10.00"}));
+        let subject = format!("books:invoice:{seq}");
+        let hash = chain_hash(&prev, seq, at, "match_decision", &subject, &detail);
+        sqlx::query("INSERT INTO audit_log VALUES (?1, ?2, 'match_decision', ?3, ?4, ?5, ?6)")
+            .bind(i64::try_from(seq).unwrap())
+            .bind(at)
+            .bind(&subject)
+            .bind(&detail)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, 2500, ?1)")
+        .bind(&prev)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query("COMMIT").execute(&mut raw).await.unwrap();
+    assert_eq!(
+        store.verify().await.unwrap(),
+        AuditCheck::Intact {
+            rows: 2500,
+            head: prev
+        }
+    );
+    assert_eq!(store.append("note", "x", &json!({})).await.unwrap(), 2501);
+
+    let mut raw = without_guards(&path).await;
+    sqlx::query("UPDATE audit_log SET detail = replace(detail, '10.00', '1.00') WHERE seq = 2222")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(
+        broken(store.verify().await.unwrap()),
+        (2222, BreakReason::Changed)
+    );
+    let mut out = Vec::new();
+    assert_eq!(
+        store.export_jsonl(&mut out).await.unwrap(),
+        2501,
+        "export reads every batch"
+    );
+}

@@ -382,3 +382,43 @@ async fn open_credit_notes_are_those_with_credit_left() {
     );
     assert_eq!(store.credit_notes(None, Which::All).await.unwrap().len(), 2);
 }
+
+mod exact_money {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Whatever amount the books hold, with whatever scale, comes back to the last digit
+        /// and with its trailing zeros.
+        #[test]
+        fn any_invoice_amount_comes_back_to_the_last_digit(
+            cents in 0i64..i64::MAX,
+            open_share in 0u32..=100,
+            scale in 0u32..=2,
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let total = Decimal::new(cents, scale);
+            let open = (total * Decimal::from(open_share) / Decimal::from(100)).round_dp(scale);
+            let mut inv = invoice("130", "0", "INV-1001");
+            inv.total = total;
+            inv.open_amount = open;
+            let back = rt.block_on(async {
+                let store = SqliteStore::open_in_memory().await.unwrap();
+                store
+                    .apply_page("books", "invoices", vec![Record::Invoice(inv.clone())], None)
+                    .await
+                    .unwrap();
+                store.invoices(None, Which::All).await.unwrap()
+            });
+            prop_assert_eq!(back.len(), 1);
+            prop_assert_eq!(back[0].total.to_string(), total.to_string());
+            prop_assert_eq!(back[0].open_amount.to_string(), open.to_string());
+            prop_assert_eq!(&back[0], &inv);
+        }
+    }
+}
