@@ -294,6 +294,81 @@ pub fn interest(
     })
 }
 
+/// Interest on a balance that part payments reduced: `payments` are the dates money was
+/// received and the amounts applied to this debt. `open_now` is what is open after all of
+/// them. A payment received on a day stops interest on its amount from that day, so the
+/// balance on day `d` is `open_now` plus every payment received after `d`. The period is
+/// split at each payment; compensation is judged on the balance on the first day.
+pub fn interest_on_balance(
+    basis: &InterestBasis,
+    tables: &RateTables,
+    open_now: Money,
+    payments: &[(NaiveDate, Decimal)],
+    from: NaiveDate,
+    to: NaiveDate,
+    debtor_is_business: bool,
+) -> Result<InterestClaim> {
+    let balance_on = |d: NaiveDate| -> Money {
+        let later: Decimal = payments
+            .iter()
+            .filter(|(p, _)| *p > d)
+            .map(|(_, a)| *a)
+            .sum();
+        Money::new(open_now.amount + later, open_now.currency)
+    };
+    let mut breaks: Vec<NaiveDate> = payments
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| *p > from && *p <= to)
+        .collect();
+    breaks.sort();
+    breaks.dedup();
+    let mut starts = vec![from];
+    starts.extend(breaks);
+    let principal = balance_on(from);
+    let mut total: Option<InterestClaim> = None;
+    for (i, start) in starts.iter().enumerate() {
+        let end = starts
+            .get(i + 1)
+            .and_then(|next| next.pred_opt())
+            .unwrap_or(to);
+        let balance = balance_on(*start);
+        if balance.amount <= Decimal::ZERO || end < *start {
+            continue;
+        }
+        let part = interest(basis, tables, balance, *start, end, debtor_is_business)?;
+        total = Some(match total {
+            None => part,
+            Some(mut acc) => {
+                acc.interest = Money::new(
+                    acc.interest.amount + part.interest.amount,
+                    acc.interest.currency,
+                );
+                acc.segments.extend(part.segments);
+                acc.missing_rates.extend(part.missing_rates);
+                acc.to = part.to;
+                acc
+            }
+        });
+    }
+    match total {
+        Some(mut claim) => {
+            claim.principal = principal;
+            claim.from = from;
+            claim.to = to;
+            Ok(claim)
+        }
+        None => interest(
+            basis,
+            tables,
+            Money::zero(open_now.currency),
+            from,
+            to,
+            debtor_is_business,
+        ),
+    }
+}
+
 fn segment(
     principal: Money,
     from: NaiveDate,

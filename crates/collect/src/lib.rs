@@ -19,6 +19,7 @@ mod aging;
 mod error;
 #[cfg(test)]
 mod fixtures;
+mod inputs;
 mod interest;
 mod ladder;
 mod limitation;
@@ -32,9 +33,10 @@ pub use aging::{
     CurrencyTotal, HomeAmounts, HomeBasis, HomeRate, MissingRate, NoRates, Rejected, aging,
 };
 pub use error::{CollectError, Result};
+pub use inputs::CollectInputs;
 pub use interest::{
     ContractualTerms, DefaultFacts, InterestBasis, InterestClaim, InterestSegment, Jurisdiction,
-    RatePer, interest, interest_start, uk_compensation,
+    RatePer, interest, interest_on_balance, interest_start, uk_compensation,
 };
 pub use ladder::{Ladder, LadderStep, StepReached};
 pub use limitation::{LimitationClock, LimitationRule, LimitationWarning, limitation};
@@ -45,5 +47,7 @@ pub use rates::{
 pub use state::{
     FoldedState, Instalment, ItemFacts, Lapse, StateEvent, StateKind, StateTarget, fold_state,
 };
-pub use status::{InterestSettings, ItemStatus, day_step_reached, item_facts, overdue_status};
-pub use tasks::{PaymentHistory, TaskInputs, TaskPlan, plan_tasks, priority};
+pub use status::{
+    InterestSettings, ItemStatus, day_step_reached, item_facts, overdue_status, overdue_statuses,
+};
+pub use tasks::{PaymentHistory, TaskPlan, plan_tasks, priority};

@@ -2,11 +2,13 @@
 //! ladder step reached, and, where asked, the late-payment interest and compensation.
 
 use crate::aging::AgingBuckets;
-use crate::interest::{DefaultFacts, InterestBasis, InterestClaim, interest, interest_start};
-use crate::ladder::Ladder;
+use crate::inputs::CollectInputs;
+use crate::interest::{
+    DefaultFacts, InterestBasis, InterestClaim, interest_on_balance, interest_start,
+};
 use crate::rates::RateTables;
 use crate::state::{FoldedState, ItemFacts, StateEvent, fold_state};
-use arsync_model::{CollectionState, Invoice, OverdueStatus, Party};
+use arsync_model::{CollectionState, Invoice, OverdueStatus};
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +19,9 @@ pub struct InterestSettings<'a> {
     pub basis: &'a InterestBasis,
     /// The reference-rate tables.
     pub tables: &'a RateTables,
+    /// Whether due dates are fixed by the calendar in the contracts (German default then
+    /// starts the day after the due date without a notice).
+    pub due_dates_agreed: bool,
 }
 
 /// An invoice's status with the reasoning behind it.
@@ -82,16 +87,18 @@ pub fn day_step_reached(
     None
 }
 
-/// The status of one invoice on `as_of`.
+/// The status of one invoice on `as_of`. Interest, when asked for, runs on the open
+/// balance as part payments left it, from the day the debtor is in default (the ladder's
+/// `sets_default` step is taken as the formal notice, received the day it is reached).
 pub fn overdue_status(
+    inputs: &CollectInputs<'_>,
     invoice: &Invoice,
-    party: Option<&Party>,
-    events: &[StateEvent],
-    ladder: &Ladder,
     buckets: &AgingBuckets,
     interest_settings: Option<&InterestSettings<'_>>,
     as_of: NaiveDate,
 ) -> ItemStatus {
+    let events = inputs.events;
+    let ladder = inputs.ladder;
     let facts = item_facts(invoice);
     let folded = fold_state(events, &facts, as_of);
     let mut notes = Vec::new();
@@ -111,15 +118,16 @@ pub fn overdue_status(
         let default = DefaultFacts {
             due: invoice.due_date,
             notice_received: default_step_reached,
-            due_date_agreed: false,
-            debtor_is_business: party.is_none_or(|p| p.is_business),
+            due_date_agreed: settings.due_dates_agreed,
+            debtor_is_business: inputs.party_of(invoice).is_none_or(|p| p.is_business),
         };
         match interest_start(settings.basis, &default) {
             Some(start) if start <= as_of => {
-                match interest(
+                match interest_on_balance(
                     settings.basis,
                     settings.tables,
                     invoice.open_money(),
+                    &inputs.part_payments(invoice),
                     start,
                     as_of,
                     default.debtor_is_business,
@@ -162,6 +170,22 @@ pub fn overdue_status(
     }
 }
 
+/// The status of every open invoice (status open, something left to pay) on `as_of`, in
+/// the order given.
+pub fn overdue_statuses(
+    inputs: &CollectInputs<'_>,
+    buckets: &AgingBuckets,
+    interest_settings: Option<&InterestSettings<'_>>,
+    as_of: NaiveDate,
+) -> Vec<ItemStatus> {
+    inputs
+        .invoices
+        .iter()
+        .filter(|i| i.status.is_receivable() && i.open_amount > rust_decimal::Decimal::ZERO)
+        .map(|i| overdue_status(inputs, i, buckets, interest_settings, as_of))
+        .collect()
+}
+
 fn facts_open(invoice: &Invoice) -> arsync_model::Money {
     if invoice.status.is_receivable() {
         invoice.open_money()
@@ -175,10 +199,14 @@ mod tests {
     use super::*;
     use crate::fixtures::{cur, date, invoice};
     use crate::interest::Jurisdiction;
+    use crate::ladder::Ladder;
     use crate::state::{StateKind, StateTarget};
-    use arsync_model::{CollectionAction, Money};
+    use arsync_model::{
+        Allocation, CollectionAction, ItemKind, Money, Origin, Payment, PaymentStatus,
+    };
     use chrono::{TimeZone, Utc};
     use rust_decimal_macros::dec;
+    use std::collections::BTreeMap;
 
     #[test]
     fn a_german_invoice_past_its_formal_notice_owes_interest_from_the_day_after() {
@@ -190,12 +218,23 @@ mod tests {
         let settings = InterestSettings {
             basis: &basis,
             tables: &tables,
+            due_dates_agreed: false,
+        };
+        let ladder = Ladder::default();
+        let history = BTreeMap::new();
+        let invoices = [inv.clone()];
+        let inputs = CollectInputs {
+            invoices: &invoices,
+            parties: &[],
+            payments: &[],
+            events: &[],
+            ladder: &ladder,
+            limitation: None,
+            history: &history,
         };
         let s = overdue_status(
+            &inputs,
             &inv,
-            None,
-            &[],
-            &Ladder::default(),
             &AgingBuckets::default(),
             Some(&settings),
             date(2025, 4, 30),
@@ -215,16 +254,70 @@ mod tests {
 
         // Ten days earlier the notice has not gone out and nothing accrues.
         let s = overdue_status(
+            &inputs,
             &inv,
-            None,
-            &[],
-            &Ladder::default(),
             &AgingBuckets::default(),
             Some(&settings),
             date(2025, 4, 10),
         );
         assert_eq!(s.status.interest, None);
         assert!(s.notes[0].contains("interest runs from"), "{:?}", s.notes);
+    }
+
+    #[test]
+    fn a_part_payment_after_the_notice_lowers_the_balance_interest_runs_on() {
+        // As above, but 4,000 arrive on 23 Apr and 6,000 stay open. 15-22 Apr on 10,000:
+        // 10,000 × 11.27 % × 8 / 365 = 24.7014… → 24.70; 23-30 Apr on 6,000:
+        // 6,000 × 11.27 % × 8 / 365 = 14.8208… → 14.82. Together 39.52.
+        let mut inv = invoice("7", "C1", "EUR", dec!(10000.00), date(2025, 3, 31));
+        inv.open_amount = dec!(6000.00);
+        let payment = Payment {
+            origin: Origin::new("books", "P1"),
+            customer_id: Some("C1".into()),
+            date: date(2025, 4, 23),
+            amount: Money::new(dec!(4000.00), cur("EUR")),
+            reference: None,
+            method: None,
+            book_rate: None,
+            allocations: vec![Allocation {
+                item_kind: ItemKind::Invoice,
+                item_id: "7".into(),
+                amount: dec!(4000.00),
+            }],
+            status: PaymentStatus::Posted,
+        };
+        let tables = RateTables::builtin().unwrap();
+        let basis = InterestBasis::Statutory(Jurisdiction::De);
+        let settings = InterestSettings {
+            basis: &basis,
+            tables: &tables,
+            due_dates_agreed: false,
+        };
+        let ladder = Ladder::default();
+        let history = BTreeMap::new();
+        let invoices = [inv.clone()];
+        let payments = [payment];
+        let inputs = CollectInputs {
+            invoices: &invoices,
+            parties: &[],
+            payments: &payments,
+            events: &[],
+            ladder: &ladder,
+            limitation: None,
+            history: &history,
+        };
+        let all = overdue_statuses(
+            &inputs,
+            &AgingBuckets::default(),
+            Some(&settings),
+            date(2025, 4, 30),
+        );
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            all[0].status.interest,
+            Some(Money::new(dec!(39.52), cur("EUR")))
+        );
+        assert_eq!(all[0].status.open, Money::new(dec!(6000.00), cur("EUR")));
     }
 
     #[test]

@@ -19,18 +19,18 @@
 //! Only the highest ladder step reached is raised: a customer first seen 40 days overdue
 //! gets the call, not four reminders at once.
 
-use crate::ladder::Ladder;
-use crate::limitation::{LimitationRule, LimitationWarning, limitation};
-use crate::state::{FoldedState, StateEvent, fold_state};
+use crate::inputs::CollectInputs;
+use crate::limitation::{LimitationWarning, limitation};
+use crate::state::{FoldedState, fold_state};
 use crate::status::item_facts;
 use arsync_model::{
     CollectionAction, CollectionState, CollectionTask, DocumentStatus, Invoice, ItemKind, Money,
-    Party, Rounding, TaskState,
+    Rounding, TaskState,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// How a customer has paid before, for priorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -77,23 +77,6 @@ pub fn priority(
     age + size + record
 }
 
-/// What the task planner reads.
-#[derive(Debug, Clone, Copy)]
-pub struct TaskInputs<'a> {
-    /// The invoices (all statuses: a paid or voided one closes its tasks).
-    pub invoices: &'a [Invoice],
-    /// Customers, for names and payment history keys.
-    pub parties: &'a [Party],
-    /// Recorded collection states.
-    pub events: &'a [StateEvent],
-    /// The ladder.
-    pub ladder: &'a Ladder,
-    /// The limitation rule, when warnings are wanted.
-    pub limitation: Option<LimitationRule>,
-    /// Payment history by customer id.
-    pub history: &'a BTreeMap<String, PaymentHistory>,
-}
-
 /// The outcome of planning: what to create, reopen and close; what stays.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskPlan {
@@ -123,7 +106,7 @@ fn item_prefix(invoice: &Invoice) -> String {
 
 /// Plans the tasks on `as_of` given the tasks recorded before (by key).
 pub fn plan_tasks(
-    inputs: &TaskInputs<'_>,
+    inputs: &CollectInputs<'_>,
     previous: &[CollectionTask],
     as_of: NaiveDate,
 ) -> TaskPlan {
@@ -214,7 +197,7 @@ pub fn plan_tasks(
 }
 
 fn wanted_tasks(
-    inputs: &TaskInputs<'_>,
+    inputs: &CollectInputs<'_>,
     inv: &Invoice,
     folded: &FoldedState,
     prefix: &str,
@@ -287,7 +270,9 @@ fn wanted_tasks(
     if let Some(rule) = inputs.limitation
         && folded.state != CollectionState::WrittenOff
     {
-        let clock = limitation(rule, inv.due_date, &folded.acknowledged, as_of);
+        let mut restarts = folded.acknowledged.clone();
+        restarts.extend(inputs.part_payments(inv).into_iter().map(|(d, _)| d));
+        let clock = limitation(rule, inv.due_date, &restarts, as_of);
         if let Some(w) = clock.warning {
             let tag = match w {
                 LimitationWarning::Within90Days => "90",

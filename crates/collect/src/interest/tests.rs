@@ -239,6 +239,50 @@ fn jurisdictions_are_read_from_the_company_setting() {
     );
 }
 
+#[test]
+fn a_part_payment_stops_interest_on_what_it_paid_from_the_day_it_arrived() {
+    // 10,000 overdue from 1 Dec 2024 (12.37 %), 4,000 received on 16 Dec, 6,000 still open
+    // on 31 Dec. 1-15 Dec on 10,000: 10,000 × 12.37 % × 15 / 365 = 50.8356… → 50.84;
+    // 16-31 Dec on 6,000: 6,000 × 12.37 % × 16 / 365 = 32.5348… → 32.53. Total 83.37.
+    let claim = interest_on_balance(
+        &DE,
+        &tables(),
+        eur(dec!(6000)),
+        &[(date(2024, 12, 16), dec!(4000))],
+        date(2024, 12, 1),
+        date(2024, 12, 31),
+        true,
+    )
+    .unwrap();
+    let parts: Vec<_> = claim
+        .segments
+        .iter()
+        .map(|s| (s.from, s.to, s.interest.amount))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            (date(2024, 12, 1), date(2024, 12, 15), dec!(50.84)),
+            (date(2024, 12, 16), date(2024, 12, 31), dec!(32.53)),
+        ]
+    );
+    assert_eq!(claim.interest, eur(dec!(83.37)));
+    assert_eq!(claim.principal, eur(dec!(10000)));
+    // A payment before interest started only lowers the principal.
+    let claim = interest_on_balance(
+        &DE,
+        &tables(),
+        eur(dec!(6000)),
+        &[(date(2024, 11, 20), dec!(4000))],
+        date(2024, 12, 1),
+        date(2024, 12, 31),
+        true,
+    )
+    .unwrap();
+    assert_eq!(claim.principal, eur(dec!(6000)));
+    assert_eq!(claim.segments.len(), 1);
+}
+
 proptest! {
     #[test]
     fn parts_cover_every_day_once_and_add_up(

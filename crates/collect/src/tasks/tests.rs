@@ -1,6 +1,8 @@
 use super::*;
 use crate::fixtures::{date, invoice, party};
-use crate::state::{Instalment, StateKind, StateTarget};
+use crate::ladder::Ladder;
+use crate::limitation::LimitationRule;
+use crate::state::{Instalment, StateEvent, StateKind, StateTarget};
 use chrono::{Days, TimeZone, Utc};
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
@@ -116,7 +118,8 @@ fn simulate() -> (Vec<Logged>, BTreeMap<String, CollectionTask>) {
     for n in 0..120 {
         let invoices = books.invoices_on(n);
         let events = books.events_on(n);
-        let inputs = TaskInputs {
+        let inputs = CollectInputs {
+            payments: &[],
             invoices: &invoices,
             parties: &parties,
             events: &events,
@@ -323,7 +326,8 @@ fn a_task_closed_by_a_person_is_never_raised_again() {
     let inv = invoice("X", "C1", "EUR", dec!(100.00), day(10));
     let ladder = Ladder::default();
     let history = BTreeMap::new();
-    let inputs = TaskInputs {
+    let inputs = CollectInputs {
+        payments: &[],
         invoices: std::slice::from_ref(&inv),
         parties: &[],
         events: &[],
@@ -345,7 +349,8 @@ fn a_limitation_warning_is_raised_90_and_30_days_ahead() {
     let inv = invoice("L", "C1", "EUR", dec!(100.00), date(2026, 2, 15));
     let ladder = Ladder::default();
     let history = BTreeMap::new();
-    let inputs = TaskInputs {
+    let inputs = CollectInputs {
+        payments: &[],
         invoices: std::slice::from_ref(&inv),
         parties: &[],
         events: &[],
@@ -376,6 +381,55 @@ fn a_limitation_warning_is_raised_90_and_30_days_ahead() {
             .iter()
             .any(|t| t.key.ends_with("limitation:2029-12-31:90")
                 && t.state == TaskState::Closed("superseded by limitation:2029-12-31:30".into()))
+    );
+}
+
+#[test]
+fn a_part_payment_restarts_the_limitation_clock_and_silences_the_warning() {
+    let mut inv = invoice("L", "C1", "EUR", dec!(100.00), date(2026, 2, 15));
+    inv.open_amount = dec!(60.00);
+    let payment = arsync_model::Payment {
+        origin: arsync_model::Origin::new("books", "P9"),
+        customer_id: Some("C1".into()),
+        date: date(2028, 3, 10),
+        amount: Money::new(dec!(40.00), crate::fixtures::cur("EUR")),
+        reference: None,
+        method: None,
+        book_rate: None,
+        allocations: vec![arsync_model::Allocation {
+            item_kind: ItemKind::Invoice,
+            item_id: "L".into(),
+            amount: dec!(40.00),
+        }],
+        status: arsync_model::PaymentStatus::Posted,
+    };
+    let ladder = Ladder::default();
+    let history = BTreeMap::new();
+    let payments = [payment];
+    let inputs = CollectInputs {
+        payments: &payments,
+        invoices: std::slice::from_ref(&inv),
+        parties: &[],
+        events: &[],
+        ladder: &ladder,
+        limitation: Some(LimitationRule::De),
+        history: &history,
+    };
+    // Without the payment this day would warn (90 days before 31 Dec 2029); with it the
+    // claim runs to 10 Mar 2031.
+    let plan = plan_tasks(&inputs, &[], date(2029, 10, 2));
+    assert!(
+        plan.new
+            .iter()
+            .all(|t| t.action != CollectionAction::LimitationWarning),
+        "{:?}",
+        plan.new
+    );
+    let plan = plan_tasks(&inputs, &[], date(2031, 2, 1));
+    assert!(
+        plan.new
+            .iter()
+            .any(|t| t.key == "books/C1/invoice:L/limitation:2031-03-10:90")
     );
 }
 
