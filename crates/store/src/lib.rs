@@ -41,6 +41,7 @@
 #![deny(missing_docs)]
 
 mod audit;
+mod batch;
 mod error;
 mod outbox;
 mod record;
@@ -49,6 +50,7 @@ mod sqlite;
 pub use audit::{
     AuditBreak, AuditCheck, AuditEntry, BreakReason, GENESIS_HASH, canonical_json, chain_hash,
 };
+pub use batch::{OutboxChange, Write, Written};
 pub use error::{Result, StoreError};
 pub use outbox::{OutboxEntry, OutboxItem, OutboxState};
 pub use record::{
@@ -275,4 +277,9 @@ pub trait Store: Send + Sync {
 
     /// Removes a document. Returns whether it existed.
     fn delete_doc(&self, namespace: &str, key: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Applies writes that belong together (an outbox change and its audit row, a
+    /// decision document and its audit row) in one transaction: all of them or, on the
+    /// first error, none. Returns what each did, in order.
+    fn write_all(&self, batch: &[Write]) -> impl Future<Output = Result<Vec<Written>>> + Send;
 }

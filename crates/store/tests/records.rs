@@ -422,3 +422,35 @@ mod exact_money {
         }
     }
 }
+
+#[tokio::test]
+async fn two_workers_writing_versions_of_one_invoice_at_once_leave_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let a = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+    let b = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+    // Versions arrive in a scrambled order from two processes.
+    let order = [7u32, 3, 12, 1, 9, 12, 4, 11, 2, 8, 5, 10, 6];
+    let mut tasks = Vec::new();
+    for (i, v) in order.into_iter().enumerate() {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(sync_one(store, v)));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let held = a.invoices(None, Which::All).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].origin.source_version.as_deref(), Some("12"));
+    assert_eq!(held[0].open_amount, rust_decimal::Decimal::from(12));
+}
+
+/// What the agent does with any store: write one page from a spawned task.
+async fn sync_one<S: Store + 'static>(store: std::sync::Arc<S>, version: u32) {
+    let mut inv = invoice("130", &version.to_string(), "INV-1001");
+    inv.open_amount = rust_decimal::Decimal::from(version);
+    store
+        .apply_page("books", "invoices", vec![Record::Invoice(inv)], None)
+        .await
+        .unwrap();
+}

@@ -6,7 +6,10 @@
 //! damaged file, a file some other program owns, or a store written by a newer schema is
 //! refused before anything (not even the WAL switch) is written to it.
 
-use crate::audit::{self, AuditCheck, AuditEntry, ChainChecker, GENESIS_HASH, RawRow};
+mod writes;
+
+use crate::audit::{AuditCheck, AuditEntry, ChainChecker, RawRow};
+use crate::batch::{OutboxChange, Write, Written};
 use crate::error::{Result, StoreError, sql};
 use crate::outbox::{OutboxEntry, OutboxItem, OutboxState};
 use crate::record::{
@@ -746,66 +749,11 @@ fn outbox_entry(row: &SqliteRow) -> Result<OutboxEntry> {
 const OUTBOX_COLUMNS: &str = "idempotency_key, connection, action, target, payload, state, \
                               attempts, last_error, result, created_at, updated_at";
 
-/// A requested outbox state change.
-struct Transition<'a> {
-    key: &'a str,
-    from: &'a [OutboxState],
-    to: OutboxState,
-    count_attempt: bool,
-    error: Option<&'a str>,
-    result: Option<&'a Value>,
-}
-
 impl SqliteStore {
-    async fn transition(&self, t: Transition<'_>) -> Result<OutboxEntry> {
+    async fn change_outbox(&self, key: &str, change: OutboxChange) -> Result<OutboxEntry> {
         let now = self.now();
-        let result_text = t
-            .result
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| StoreError::InvalidRecord {
-                record: format!("outbox item '{}'", t.key),
-                reason: format!("result cannot be written as JSON: {e}"),
-            })?;
         let mut tx = self.begin_write().await?;
-        let result = async {
-            let state: Option<String> =
-                sqlx::query_scalar("SELECT state FROM outbox WHERE idempotency_key = ?1")
-                    .bind(t.key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(sql("reading an outbox item"))?;
-            let Some(state) = state else {
-                return Err(StoreError::OutboxMissing {
-                    key: t.key.to_owned(),
-                });
-            };
-            if !t.from.iter().any(|s| s.as_str() == state) {
-                return Err(StoreError::OutboxTransition {
-                    key: t.key.to_owned(),
-                    from: state,
-                    to: t.to.as_str(),
-                });
-            }
-            let query = format!(
-                "UPDATE outbox SET state = ?2, attempts = attempts + ?3, \
-                   last_error = coalesce(?4, last_error), result = coalesce(?5, result), \
-                   updated_at = ?6 \
-                 WHERE idempotency_key = ?1 RETURNING {OUTBOX_COLUMNS}"
-            );
-            let row = sqlx::query(&query)
-                .bind(t.key)
-                .bind(t.to.as_str())
-                .bind(i64::from(t.count_attempt))
-                .bind(t.error)
-                .bind(result_text.as_deref())
-                .bind(&now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(sql("changing an outbox item"))?;
-            outbox_entry(&row)
-        }
-        .await;
+        let result = writes::change_outbox_in(&mut tx, key, &change, &now).await;
         finish(tx, result).await
     }
 
@@ -1066,35 +1014,9 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue(&self, item: &OutboxItem) -> Result<bool> {
-        if item.idempotency_key.trim().is_empty() {
-            return Err(StoreError::InvalidRecord {
-                record: format!("outbox item {} on {}", item.action, item.target),
-                reason: "has an empty idempotency key; derive one from connection, action, target and business version".into(),
-            });
-        }
-        let payload =
-            serde_json::to_string(&item.payload).map_err(|e| StoreError::InvalidRecord {
-                record: format!("outbox item '{}'", item.idempotency_key),
-                reason: format!("payload cannot be written as JSON: {e}"),
-            })?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let result = sqlx::query(
-            "INSERT INTO outbox (idempotency_key, connection, action, target, payload, state, \
-               attempts, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6) \
-             ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(&item.idempotency_key)
-        .bind(&item.connection)
-        .bind(&item.action)
-        .bind(&item.target)
-        .bind(&payload)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(sql("enqueueing an outbox item"));
+        let result = writes::enqueue_in(&mut tx, item, &now).await;
         finish(tx, result).await
     }
 
@@ -1123,15 +1045,8 @@ impl Store for SqliteStore {
     }
 
     async fn mark_in_flight(&self, idempotency_key: &str) -> Result<OutboxEntry> {
-        self.transition(Transition {
-            key: idempotency_key,
-            from: &[OutboxState::Pending, OutboxState::Failed],
-            to: OutboxState::InFlight,
-            count_attempt: true,
-            error: None,
-            result: None,
-        })
-        .await
+        self.change_outbox(idempotency_key, OutboxChange::InFlight)
+            .await
     }
 
     async fn mark_done(
@@ -1139,90 +1054,24 @@ impl Store for SqliteStore {
         idempotency_key: &str,
         result: Option<&Value>,
     ) -> Result<OutboxEntry> {
-        self.transition(Transition {
-            key: idempotency_key,
-            from: &[OutboxState::InFlight],
-            to: OutboxState::Done,
-            count_attempt: false,
-            error: None,
-            result,
-        })
-        .await
+        self.change_outbox(idempotency_key, OutboxChange::Done(result.cloned()))
+            .await
     }
 
     async fn mark_failed(&self, idempotency_key: &str, error: &str) -> Result<OutboxEntry> {
-        self.transition(Transition {
-            key: idempotency_key,
-            from: &[OutboxState::InFlight],
-            to: OutboxState::Failed,
-            count_attempt: false,
-            error: Some(error),
-            result: None,
-        })
-        .await
+        self.change_outbox(idempotency_key, OutboxChange::Failed(error.to_owned()))
+            .await
     }
 
     async fn mark_dead(&self, idempotency_key: &str, error: &str) -> Result<OutboxEntry> {
-        self.transition(Transition {
-            key: idempotency_key,
-            from: &[
-                OutboxState::Pending,
-                OutboxState::InFlight,
-                OutboxState::Failed,
-            ],
-            to: OutboxState::Dead,
-            count_attempt: false,
-            error: Some(error),
-            result: None,
-        })
-        .await
+        self.change_outbox(idempotency_key, OutboxChange::Dead(error.to_owned()))
+            .await
     }
 
     async fn append(&self, kind: &str, subject: &str, detail: &Value) -> Result<u64> {
-        let detail = audit::canonical_json(detail);
         let at = self.now();
         let mut tx = self.begin_write().await?;
-        let result = async {
-            let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(sql("reading the audit head"))?;
-            let (prev_seq, prev_hash) = match head {
-                Some(row) => (get::<i64>(&row, "seq")?, get::<String>(&row, "hash")?),
-                None => (0, GENESIS_HASH.to_owned()),
-            };
-            let seq = prev_seq + 1;
-            let seq_u = u64::try_from(seq).map_err(|e| StoreError::Decode {
-                what: "audit head".into(),
-                detail: e.to_string(),
-            })?;
-            let hash = audit::chain_hash(&prev_hash, seq_u, &at, kind, subject, &detail);
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, kind, subject, detail, prev_hash, hash) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .bind(seq)
-            .bind(&at)
-            .bind(kind)
-            .bind(subject)
-            .bind(&detail)
-            .bind(&prev_hash)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(sql("appending to the audit log"))?;
-            sqlx::query(
-                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
-                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            )
-            .bind(seq)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(sql("advancing the audit head"))?;
-            Ok(seq_u)
-        }
-        .await;
+        let result = writes::append_in(&mut tx, kind, subject, detail, &at).await;
         finish(tx, result).await
     }
 
@@ -1294,31 +1143,9 @@ impl Store for SqliteStore {
     }
 
     async fn put_doc(&self, namespace: &str, key: &str, value: &Value) -> Result<()> {
-        let text = serde_json::to_string(value).map_err(|e| StoreError::InvalidRecord {
-            record: format!("document {namespace}/{key}"),
-            reason: format!("cannot be written as JSON: {e}"),
-        })?;
-        if namespace.is_empty() || key.is_empty() {
-            return Err(StoreError::InvalidRecord {
-                record: format!("document '{namespace}'/'{key}'"),
-                reason: "namespace and key must not be empty".into(),
-            });
-        }
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let result = sqlx::query(
-            "INSERT INTO documents (namespace, key, value, updated_at) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(namespace)
-        .bind(key)
-        .bind(&text)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map(|_| ())
-        .map_err(sql("writing a document"));
+        let result = writes::put_doc_in(&mut tx, namespace, key, value, &now).await;
         finish(tx, result).await
     }
 
@@ -1361,13 +1188,21 @@ impl Store for SqliteStore {
 
     async fn delete_doc(&self, namespace: &str, key: &str) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let result = sqlx::query("DELETE FROM documents WHERE namespace = ?1 AND key = ?2")
-            .bind(namespace)
-            .bind(key)
-            .execute(&mut *tx)
-            .await
-            .map(|r| r.rows_affected() > 0)
-            .map_err(sql("deleting a document"));
+        let result = writes::delete_doc_in(&mut tx, namespace, key).await;
+        finish(tx, result).await
+    }
+
+    async fn write_all(&self, batch: &[Write]) -> Result<Vec<Written>> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = async {
+            let mut done = Vec::with_capacity(batch.len());
+            for write in batch {
+                done.push(writes::write_in(&mut tx, write, &now).await?);
+            }
+            Ok(done)
+        }
+        .await;
         finish(tx, result).await
     }
 }
