@@ -57,6 +57,14 @@ pub enum CollectError {
         /// First day that needs the rate.
         from: NaiveDate,
     },
+    /// A `[collect]` setting cannot be used.
+    #[error("{key}: {reason}")]
+    Setting {
+        /// The key path ("collect.interest").
+        key: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
     /// A recorded collection state cannot be applied.
     #[error("{record}: {reason}")]
     State {

@@ -24,6 +24,7 @@ mod interest;
 mod ladder;
 mod limitation;
 mod rates;
+mod settings;
 mod state;
 mod status;
 mod tasks;
@@ -43,6 +44,9 @@ pub use limitation::{LimitationClock, LimitationRule, LimitationWarning, limitat
 pub use rates::{
     MissingReferenceRate, RateRow, RateSpan, RateTable, RateTableId, RateTables, half_year_end,
     half_year_label, half_year_start,
+};
+pub use settings::{
+    CollectSettings, InterestMode, InterestSetting, LimitationSetting, RateOverrides,
 };
 pub use state::{
     FoldedState, Instalment, ItemFacts, Lapse, StateEvent, StateKind, StateTarget, fold_state,
