@@ -1,0 +1,543 @@
+//! Process isolation: one `arsync-plugin-host` child per connection, speaking JSON lines over
+//! its stdin/stdout. A crash, abort or hang kills only the child. Every call has a timeout;
+//! a dead child is restarted on the next call after a backoff that doubles with each failure
+//! in a row, and after too many failures in a row the plugin is quarantined. The child's
+//! stderr (including anything the plugin prints) goes to arsync's log under the plugin's name.
+
+use crate::error::{Result, RuntimeError};
+use crate::host::{HostConfig, RuntimeHost};
+use crate::wire::{CREATE, FromChild, HostReply, Outcome, ToChild};
+use crate::{Isolation, PluginHandle};
+use arsync_sdk::protocol::{PullRequest, PushRequest, PushResponse};
+use arsync_sdk::{ItemResult, Manifest, Page, PushAction, PushItem, Stream};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// Name of the plugin host executable.
+pub const PLUGIN_HOST_EXE: &str = "arsync-plugin-host";
+
+/// Environment variable that overrides where the plugin host executable is.
+pub const PLUGIN_HOST_ENV: &str = "ARSYNC_PLUGIN_HOST";
+
+/// Limits of a process-isolated plugin.
+#[derive(Debug, Clone)]
+pub struct Supervision {
+    /// Longest a single call (including the host calls it makes) may take.
+    pub call_timeout: Duration,
+    /// Longest the child may take to load the library and say it is ready.
+    pub start_timeout: Duration,
+    /// Wait before the first restart; doubled for each further failure in a row.
+    pub backoff_initial: Duration,
+    /// Upper bound of the wait before a restart.
+    pub backoff_max: Duration,
+    /// Failures in a row (crash, hang, panic, broken protocol) after which the plugin is
+    /// quarantined.
+    pub quarantine_after: u32,
+}
+
+impl Default for Supervision {
+    fn default() -> Self {
+        Self {
+            call_timeout: Duration::from_secs(120),
+            start_timeout: Duration::from_secs(20),
+            backoff_initial: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(60),
+            quarantine_after: 5,
+        }
+    }
+}
+
+/// Find the plugin host executable: `$ARSYNC_PLUGIN_HOST`, else next to the running
+/// executable, else one folder up (where test binaries in `target/*/deps` find it).
+pub fn find_plugin_host() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(PLUGIN_HOST_ENV) {
+        return Some(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let name = format!("{PLUGIN_HOST_EXE}{}", std::env::consts::EXE_SUFFIX);
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(&name))
+        .find(|candidate| candidate.is_file())
+}
+
+enum Line {
+    Message(FromChild),
+    Garbage(String),
+    Eof,
+}
+
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<Line>,
+}
+
+impl Running {
+    fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        self.child
+            .wait()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|e| format!("unknown exit ({e})"))
+    }
+
+    fn send(&mut self, message: &ToChild) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(message).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        self.stdin.write_all(&line)?;
+        self.stdin.flush()
+    }
+}
+
+/// A plugin running in its own child process.
+pub struct ProcessPlugin {
+    path: PathBuf,
+    exe: PathBuf,
+    manifest: Manifest,
+    host: RuntimeHost,
+    limits: Supervision,
+    running: Option<Running>,
+    settings: Option<serde_json::Value>,
+    failures: u32,
+    last_failure: String,
+    restarts: u32,
+}
+
+impl std::fmt::Debug for ProcessPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessPlugin")
+            .field("path", &self.path)
+            .field("plugin", &self.manifest.name)
+            .field("failures", &self.failures)
+            .field("restarts", &self.restarts)
+            .finish_non_exhaustive()
+    }
+}
+
+fn spawn(
+    exe: &Path,
+    library: &Path,
+    label: &str,
+    start_timeout: Duration,
+) -> Result<(Running, Manifest)> {
+    let mut child = Command::new(exe)
+        .arg(library)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| RuntimeError::HostProcess {
+            plugin: label.to_owned(),
+            reason: format!(
+                "{} could not be started ({e}); install {PLUGIN_HOST_EXE} next to arsync or set {PLUGIN_HOST_ENV}",
+                exe.display()
+            ),
+        })?;
+    let (Some(stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        let _ = child.kill();
+        return Err(RuntimeError::HostProcess {
+            plugin: label.to_owned(),
+            reason: "the child's pipes were not set up".into(),
+        });
+    };
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let message = match serde_json::from_str::<FromChild>(&line) {
+                Ok(m) => Line::Message(m),
+                Err(_) => Line::Garbage(line),
+            };
+            if tx.send(message).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(Line::Eof);
+    });
+    let plugin = label.to_owned();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            tracing::info!(plugin = plugin.as_str(), stream = "stderr", "{line}");
+        }
+    });
+    let running = Running {
+        child,
+        stdin,
+        lines: rx,
+    };
+    match running.lines.recv_timeout(start_timeout) {
+        Ok(Line::Message(FromChild::Ready { manifest })) => Ok((running, manifest)),
+        Ok(Line::Message(FromChild::Failed { message })) => {
+            running.kill();
+            Err(RuntimeError::Load {
+                path: library.to_path_buf(),
+                reason: message,
+            })
+        }
+        Ok(Line::Garbage(line)) => {
+            running.kill();
+            Err(RuntimeError::HostProcess {
+                plugin: label.to_owned(),
+                reason: format!("the plugin host said {line:?} instead of ready"),
+            })
+        }
+        Ok(_) | Err(RecvTimeoutError::Disconnected) => {
+            let status = running.kill();
+            Err(RuntimeError::HostProcess {
+                plugin: label.to_owned(),
+                reason: format!(
+                    "the plugin host exited while loading {} ({status})",
+                    library.display()
+                ),
+            })
+        }
+        Err(RecvTimeoutError::Timeout) => {
+            running.kill();
+            Err(RuntimeError::HostProcess {
+                plugin: label.to_owned(),
+                reason: format!(
+                    "the plugin host did not load {} within {start_timeout:?}",
+                    library.display()
+                ),
+            })
+        }
+    }
+}
+
+impl ProcessPlugin {
+    /// Start a child for `library` (absolute path) with the plugin host at `exe`.
+    pub fn start(
+        library: &Path,
+        exe: &Path,
+        host: HostConfig,
+        limits: Supervision,
+    ) -> Result<Self> {
+        let label = library.display().to_string();
+        let (running, manifest) = spawn(exe, library, &label, limits.start_timeout)?;
+        crate::check_manifest(library, &manifest)?;
+        let host = RuntimeHost::new(&manifest.name, &manifest.allowed_hosts, host);
+        Ok(Self {
+            path: library.to_path_buf(),
+            exe: exe.to_path_buf(),
+            manifest,
+            host,
+            limits,
+            running: Some(running),
+            settings: None,
+            failures: 0,
+            last_failure: String::new(),
+            restarts: 0,
+        })
+    }
+
+    /// Process id of the current child, if one runs.
+    pub fn child_id(&self) -> Option<u32> {
+        self.running.as_ref().map(|r| r.child.id())
+    }
+
+    /// How often the child was restarted.
+    pub fn restarts(&self) -> u32 {
+        self.restarts
+    }
+
+    /// Failures in a row so far.
+    pub fn consecutive_failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// True once the plugin is quarantined.
+    pub fn is_quarantined(&self) -> bool {
+        self.failures >= self.limits.quarantine_after
+    }
+
+    /// Lift the quarantine (an operator fixed the cause); the next call starts a child.
+    pub fn reset(&mut self) {
+        self.failures = 0;
+        self.last_failure.clear();
+    }
+
+    /// The wait before the next restart, given the failures in a row so far.
+    pub fn backoff(&self) -> Duration {
+        let exponent = self.failures.saturating_sub(1).min(20);
+        self.limits
+            .backoff_initial
+            .saturating_mul(2u32.saturating_pow(exponent))
+            .min(self.limits.backoff_max)
+    }
+
+    fn fail(&mut self, error: RuntimeError) -> RuntimeError {
+        if let Some(running) = self.running.take() {
+            running.kill();
+        }
+        self.failures = self.failures.saturating_add(1);
+        self.last_failure = error.to_string();
+        tracing::warn!(
+            plugin = self.manifest.name.as_str(),
+            failures = self.failures,
+            "{}",
+            self.last_failure
+        );
+        error
+    }
+
+    fn ensure_running(&mut self, method: &str) -> Result<()> {
+        if self.running.is_some() {
+            return Ok(());
+        }
+        if self.is_quarantined() {
+            return Err(RuntimeError::Quarantined {
+                plugin: self.manifest.name.clone(),
+                failures: self.failures,
+                last: self.last_failure.clone(),
+            });
+        }
+        std::thread::sleep(self.backoff());
+        let (running, manifest) = match spawn(
+            &self.exe,
+            &self.path,
+            &self.manifest.name,
+            self.limits.start_timeout,
+        ) {
+            Ok(started) => started,
+            Err(e) => return Err(self.fail(e)),
+        };
+        self.restarts = self.restarts.saturating_add(1);
+        tracing::info!(
+            plugin = self.manifest.name.as_str(),
+            restarts = self.restarts,
+            "plugin process restarted"
+        );
+        if manifest.name != self.manifest.name {
+            return Err(self.fail(RuntimeError::Manifest {
+                path: self.path.clone(),
+                reason: format!(
+                    "the library now calls itself {} instead of {}; it was replaced while arsync ran",
+                    manifest.name, self.manifest.name
+                ),
+            }));
+        }
+        self.running = Some(running);
+        if method != CREATE
+            && let Some(settings) = self.settings.clone()
+        {
+            self.exchange(CREATE, settings, false)?;
+        }
+        Ok(())
+    }
+
+    /// Send one call and serve host calls until its result, within the call timeout. An
+    /// answer clears the failures in a row only if `healthy_on_answer` (a replayed `create`
+    /// after a restart does not prove the failing call works now).
+    fn exchange(
+        &mut self,
+        method: &str,
+        request: serde_json::Value,
+        healthy_on_answer: bool,
+    ) -> Result<serde_json::Value> {
+        let plugin = self.manifest.name.clone();
+        let deadline = Instant::now() + self.limits.call_timeout;
+        let Some(running) = self.running.as_mut() else {
+            return Err(RuntimeError::NotCreated {
+                plugin,
+                method: method.to_owned(),
+            });
+        };
+        if let Err(e) = running.send(&ToChild::Call {
+            method: method.to_owned(),
+            request,
+        }) {
+            let status = self.running.take().map(Running::kill).unwrap_or_default();
+            return Err(self.fail(RuntimeError::Crashed {
+                plugin,
+                method: method.to_owned(),
+                status: format!("{status}; writing the call failed: {e}"),
+            }));
+        }
+        loop {
+            let Some(running) = self.running.as_mut() else {
+                return Err(RuntimeError::NotCreated {
+                    plugin,
+                    method: method.to_owned(),
+                });
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = running.lines.recv_timeout(left);
+            match line {
+                Ok(Line::Message(FromChild::HostCall {
+                    method: host_method,
+                    request,
+                })) => {
+                    let bytes = serde_json::to_vec(&request).unwrap_or_default();
+                    let reply = match self.host.serve(&host_method, &bytes) {
+                        Ok(v) => HostReply::Ok(v),
+                        Err(e) => HostReply::Error(e),
+                    };
+                    if let Some(running) = self.running.as_mut()
+                        && running.send(&ToChild::HostReply { reply }).is_err()
+                    {
+                        continue; // the child died; the next read sees Eof
+                    }
+                }
+                Ok(Line::Message(FromChild::Result { outcome })) => {
+                    return match outcome {
+                        Outcome::Ok(v) => {
+                            if healthy_on_answer {
+                                self.failures = 0;
+                            }
+                            Ok(v)
+                        }
+                        Outcome::Error(error) => {
+                            if healthy_on_answer {
+                                self.failures = 0;
+                            }
+                            Err(RuntimeError::Plugin { plugin, error })
+                        }
+                        // The instance is poisoned: retire the child so the next call
+                        // gets a fresh one.
+                        Outcome::Panic(message) => Err(self.fail(RuntimeError::Panic {
+                            plugin,
+                            method: method.to_owned(),
+                            message,
+                        })),
+                        Outcome::Protocol(reason) => Err(self.fail(RuntimeError::Protocol {
+                            plugin,
+                            method: method.to_owned(),
+                            reason,
+                        })),
+                    };
+                }
+                Ok(Line::Message(other)) => {
+                    return Err(self.fail(RuntimeError::Protocol {
+                        plugin,
+                        method: method.to_owned(),
+                        reason: format!("unexpected message {other:?}"),
+                    }));
+                }
+                Ok(Line::Garbage(text)) => {
+                    return Err(self.fail(RuntimeError::Protocol {
+                        plugin,
+                        method: method.to_owned(),
+                        reason: format!("the child wrote {text:?} on the protocol channel"),
+                    }));
+                }
+                Ok(Line::Eof) | Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.running.take().map(Running::kill).unwrap_or_default();
+                    return Err(self.fail(RuntimeError::Crashed {
+                        plugin,
+                        method: method.to_owned(),
+                        status,
+                    }));
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(self.fail(RuntimeError::Timeout {
+                        plugin,
+                        method: method.to_owned(),
+                        timeout: self.limits.call_timeout,
+                    }));
+                }
+            }
+        }
+    }
+
+    fn typed_call<T: serde::de::DeserializeOwned>(
+        &mut self,
+        method: &str,
+        request: serde_json::Value,
+    ) -> Result<T> {
+        let answer = PluginHandle::call(self, method, &request)?;
+        serde_json::from_value(answer).map_err(|e| RuntimeError::Protocol {
+            plugin: self.manifest.name.clone(),
+            method: method.to_owned(),
+            reason: format!("the answer is not what the protocol says: {e}"),
+        })
+    }
+}
+
+impl PluginHandle for ProcessPlugin {
+    fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn isolation(&self) -> Isolation {
+        Isolation::Process
+    }
+
+    fn create(&mut self, settings: &serde_json::Value) -> Result<()> {
+        self.ensure_running(CREATE)?;
+        self.exchange(CREATE, settings.clone(), true)?;
+        self.settings = Some(settings.clone());
+        Ok(())
+    }
+
+    fn call(&mut self, method: &str, request: &serde_json::Value) -> Result<serde_json::Value> {
+        if self.settings.is_none() {
+            return Err(RuntimeError::NotCreated {
+                plugin: self.manifest.name.clone(),
+                method: method.to_owned(),
+            });
+        }
+        self.ensure_running(method)?;
+        self.exchange(method, request.clone(), true)
+    }
+
+    fn pull(&mut self, stream: Stream, cursor: Option<&str>) -> Result<Page> {
+        let request = serde_json::to_value(PullRequest {
+            cursor: cursor.map(str::to_owned),
+        })
+        .unwrap_or_default();
+        self.typed_call(&stream.method(), request)
+    }
+
+    fn push(&mut self, action: PushAction, items: Vec<PushItem>) -> Result<Vec<ItemResult>> {
+        let request =
+            serde_json::to_value(PushRequest { items }).map_err(|e| RuntimeError::Protocol {
+                plugin: self.manifest.name.clone(),
+                method: action.method(),
+                reason: e.to_string(),
+            })?;
+        let response: PushResponse = self.typed_call(&action.method(), request)?;
+        Ok(response.results)
+    }
+
+    fn close(&mut self) -> Result<()> {
+        if self.settings.is_some() && self.running.is_some() {
+            let _: serde_json::Value =
+                self.typed_call(arsync_sdk::CLOSE_METHOD, serde_json::json!({}))?;
+        }
+        self.settings = None;
+        if let Some(mut running) = self.running.take() {
+            // Closing stdin ends the child's read loop; give it a moment, then make sure.
+            drop(running.stdin);
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = running.child.try_wait() {
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = running.child.kill();
+            let _ = running.child.wait();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ProcessPlugin {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.kill();
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Test plugin `test-ledger`: a well-behaved in-memory ledger. It serves invoices and
+//! customers in pages, resumes from cursors in a fresh instance, writes overdue statuses and
+//! collection tasks idempotently, reads invoices from a file through the host when its
+//! settings name one, and refuses bad settings with `invalid_config`. The runtime's tests and
+//! the conformance kit use it as the reference of a plugin that does everything right.
+//!
+//! Settings: `invoices` (how many to make up, default 5), `page_size` (default 2),
+//! `currency` (default `EUR`), `path` (optional JSON file with a list of invoices).
+
+use arsync_sdk::prelude::*;
+use std::collections::BTreeMap;
+
+/// One configured connection of the test ledger.
+pub struct TestLedger {
+    host: Host,
+    invoices: Vec<Invoice>,
+    path: Option<String>,
+    page_size: usize,
+    written: BTreeMap<String, String>,
+}
+
+fn setting_usize(
+    settings: &serde_json::Value,
+    key: &str,
+    default: usize,
+) -> Result<usize, PluginError> {
+    match &settings[key] {
+        serde_json::Value::Null => Ok(default),
+        v => v
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0 || key == "invoices")
+            .ok_or_else(|| {
+                PluginError::invalid_config(
+                    key,
+                    format!("`{key}` must be a positive whole number, not {v}"),
+                )
+            }),
+    }
+}
+
+fn made_up_invoices(count: usize, currency: Currency) -> Vec<Invoice> {
+    let issue = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+    let due = NaiveDate::from_ymd_opt(2026, 2, 4).unwrap_or_default();
+    (1..=count)
+        .map(|n| {
+            let cents = i64::try_from(n).unwrap_or(1) * 12_345;
+            Invoice {
+                origin: Origin::new("test-ledger", format!("inv-{n}")).with_version("1"),
+                number: format!("TL-{n:04}"),
+                customer_id: format!("cust-{}", n % 3 + 1),
+                customer_name: Some(format!("Customer {}", n % 3 + 1)),
+                issue_date: issue,
+                due_date: due,
+                terms: Some("Net 30".into()),
+                currency,
+                total: Decimal::new(cents, 2),
+                open_amount: Decimal::new(cents, 2),
+                book_rate: None,
+                home_total: None,
+                home_open: None,
+                payment_reference: Some(format!("RF18TL{n:04}")),
+                status: DocumentStatus::Open,
+            }
+        })
+        .collect()
+}
+
+impl TestLedger {
+    fn all_invoices(&self) -> Result<Vec<Invoice>, PluginError> {
+        let Some(path) = &self.path else {
+            return Ok(self.invoices.clone());
+        };
+        let bytes = self.host.read_file(path)?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            PluginError::invalid_data(
+                format!("{path} is not a JSON list of invoices: {e}"),
+                Position {
+                    source: Some(path.clone()),
+                    line: u64::try_from(e.line()).ok(),
+                    column: u64::try_from(e.column()).ok(),
+                    ..Position::default()
+                },
+            )
+        })
+    }
+
+    fn page_of<T: Clone>(
+        &self,
+        all: &[T],
+        cursor: Option<&str>,
+        wrap: fn(T) -> Record,
+    ) -> Result<Page, PluginError> {
+        let start = match cursor {
+            None => 0,
+            Some(c) => c
+                .strip_prefix("offset:")
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| {
+                    PluginError::invalid_data(
+                        format!("cursor {c:?} was not issued by test-ledger"),
+                        Position {
+                            field: Some("cursor".into()),
+                            ..Position::default()
+                        },
+                    )
+                })?,
+        };
+        let end = start.saturating_add(self.page_size).min(all.len());
+        let items = all
+            .get(start.min(end)..end)
+            .unwrap_or_default()
+            .iter()
+            .cloned()
+            .map(wrap)
+            .collect();
+        Ok(Page::new(
+            items,
+            (end < all.len()).then(|| format!("offset:{end}")),
+        ))
+    }
+}
+
+impl Connector for TestLedger {
+    fn manifest() -> Manifest {
+        Manifest::new("test-ledger", env!("CARGO_PKG_VERSION"))
+            .describe("In-memory test ledger (reference plugin for the conformance kit)")
+            .pulls(Stream::Customers)
+            .pulls(Stream::Invoices)
+            .pushes(PushAction::Status)
+            .pushes(PushAction::Task)
+            .config_schema(serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "invoices": {"type": "integer", "minimum": 0},
+                    "page_size": {"type": "integer", "minimum": 1},
+                    "currency": {"type": "string"},
+                    "path": {"type": "string"}
+                }
+            }))
+    }
+
+    fn create(settings: serde_json::Value, host: Host) -> Result<Self, PluginError> {
+        let count = setting_usize(&settings, "invoices", 5)?;
+        let page_size = setting_usize(&settings, "page_size", 2)?;
+        let currency = match settings["currency"].as_str() {
+            None => Currency::parse("EUR"),
+            Some(code) => Currency::parse(code),
+        }
+        .map_err(|e| PluginError::invalid_config("currency", e.to_string()))?;
+        let path = settings["path"].as_str().map(str::to_owned);
+        host.log(
+            Level::Info,
+            &format!("test ledger with {count} invoices, {page_size} per page"),
+        );
+        Ok(Self {
+            host,
+            invoices: made_up_invoices(count, currency),
+            path,
+            page_size,
+            written: BTreeMap::new(),
+        })
+    }
+
+    fn pull(&mut self, stream: Stream, cursor: Option<&str>) -> Result<Page, PluginError> {
+        let invoices = self.all_invoices()?;
+        match stream {
+            Stream::Customers => {
+                let mut parties: BTreeMap<String, Party> = BTreeMap::new();
+                for inv in &invoices {
+                    let name = inv
+                        .customer_name
+                        .clone()
+                        .unwrap_or_else(|| inv.customer_id.clone());
+                    let party =
+                        Party::new(Origin::new("test-ledger", inv.customer_id.clone()), name)
+                            .map_err(|e| {
+                                PluginError::invalid_data(e.to_string(), Position::default())
+                            })?;
+                    parties.entry(inv.customer_id.clone()).or_insert(party);
+                }
+                let parties: Vec<Party> = parties.into_values().collect();
+                self.page_of(&parties, cursor, Record::Party)
+            }
+            _ => self.page_of(&invoices, cursor, Record::Invoice),
+        }
+    }
+
+    fn push(
+        &mut self,
+        action: PushAction,
+        items: Vec<PushItem>,
+    ) -> Result<Vec<ItemResult>, PluginError> {
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                let key = item.idempotency_key;
+                if item.record.kind() != action.outgoing_kind() {
+                    return ItemResult::failed(
+                        key,
+                        PluginError::invalid_data(
+                            format!(
+                                "push_{action} carries {}, not {}",
+                                item.record.kind(),
+                                action.outgoing_kind()
+                            ),
+                            Position::default(),
+                        ),
+                    );
+                }
+                if let Some(id) = self.written.get(&key) {
+                    return ItemResult::already_applied(key, Some(id.clone()));
+                }
+                let id = format!("{action}-{}", self.written.len() + 1);
+                self.written.insert(key.clone(), id.clone());
+                ItemResult::applied(key, Some(id))
+            })
+            .collect())
+    }
+}
+
+arsync_sdk::declare_plugin!(TestLedger);
