@@ -175,4 +175,77 @@ mod tests {
         assert!(!found[0].1);
         assert!(rf_in_text("INTERFACE 12").is_empty());
     }
+
+    fn samples() -> Option<std::path::PathBuf> {
+        let dir = std::env::var("ARSYNC_SAMPLES").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/samples").to_owned()
+        });
+        let dir = std::path::PathBuf::from(dir).join("bank/camt");
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            println!(
+                "skipped: no camt samples at {} (set ARSYNC_SAMPLES)",
+                dir.display()
+            );
+            None
+        }
+    }
+
+    fn between<'a>(text: &'a str, open: &str, close: &str) -> Vec<&'a str> {
+        text.split(open)
+            .skip(1)
+            .filter_map(|rest| rest.split(close).next())
+            .collect()
+    }
+
+    #[test]
+    fn every_swiss_and_creditor_reference_in_the_real_camt_samples_passes_its_check() {
+        let Some(dir) = samples() else { return };
+        let mut checked = 0;
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for path in files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        {
+            let text = std::fs::read_to_string(path).unwrap();
+            for block in between(&text, "<CdtrRefInf>", "</CdtrRefInf>") {
+                let Some(reference) = between(block, "<Ref>", "</Ref>")
+                    .first()
+                    .map(|r| r.trim().to_owned())
+                else {
+                    continue;
+                };
+                let swiss = block.contains("QRR") || block.contains("ISR Reference");
+                if swiss && reference.len() == 27 && reference.chars().all(|c| c.is_ascii_digit()) {
+                    assert!(
+                        swiss_is_valid(&reference),
+                        "{}: {reference}",
+                        path.display()
+                    );
+                    // One digit changed must fail.
+                    let mut wrong = reference.clone().into_bytes();
+                    wrong[26] = if wrong[26] == b'9' {
+                        b'0'
+                    } else {
+                        wrong[26] + 1
+                    };
+                    assert!(!swiss_is_valid(&String::from_utf8(wrong).unwrap()));
+                    checked += 1;
+                } else if reference.to_ascii_uppercase().starts_with("RF") {
+                    assert!(rf_is_valid(&reference), "{}: {reference}", path.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked >= 10,
+            "only {checked} references found in {}",
+            dir.display()
+        );
+    }
 }

@@ -357,7 +357,7 @@ impl Ctx<'_> {
         }
         if let Some((diff, detail)) = self.fx_difference(receipt, &lines, c, &left) {
             hits.push(hit(Rule::FxDifference, detail));
-            if !diff.is_zero() {
+            if let Some(diff) = diff.filter(|d| !d.is_zero()) {
                 left.push(Left {
                     kind: ResidualKind::FxDifference,
                     amount: money(diff, self.home),
@@ -400,14 +400,15 @@ impl Ctx<'_> {
 
     /// The realised exchange difference in the home currency: what the money received is
     /// worth at the rate of its date, less what the settled items are worth at the books'
-    /// rates. `None` when nothing crosses currencies or a rate is missing.
+    /// rates. `None` when nothing crosses currencies; no amount, with the reason, when a
+    /// rate is missing.
     fn fx_difference(
         &self,
         receipt: &Receipt,
         lines: &[Line],
         c: Currency,
         left: &[Left],
-    ) -> Option<(Decimal, String)> {
+    ) -> Option<(Option<Decimal>, String)> {
         let rc = receipt.amount.currency;
         if c == self.home && rc == self.home {
             return None;
@@ -419,8 +420,16 @@ impl Ctx<'_> {
             let it: &Item = &self.book.items[l.item];
             let rate = if c == self.home {
                 Decimal::ONE
+            } else if let Some(rate) = it.book_rate {
+                rate
             } else {
-                it.book_rate?
+                return Some((
+                    None,
+                    format!(
+                        "the books hold no {c}/{} rate for {}, so the realised FX difference is left to the books",
+                        self.home, it.number
+                    ),
+                ));
             };
             book_value += l.applied * rate;
         }
@@ -433,7 +442,15 @@ impl Ctx<'_> {
         let (received_home, how) = if rc == self.home {
             (received, format!("the {} received", money(received, rc)))
         } else {
-            let q = self.rates.lookup(rc, self.home, receipt.date).ok()?;
+            let q = match self.rates.lookup(rc, self.home, receipt.date) {
+                Ok(q) => q,
+                Err(e) => {
+                    return Some((
+                        None,
+                        format!("the realised FX difference is left to the books: {e}"),
+                    ));
+                }
+            };
             (
                 received * q.rate,
                 format!("the {} received at {}", money(received, rc), rate_text(&q)),
@@ -442,7 +459,7 @@ impl Ctx<'_> {
         let diff = rounding.round(received_home - book_value, dp);
         let word = if diff < Decimal::ZERO { "loss" } else { "gain" };
         Some((
-            diff,
+            Some(diff),
             format!(
                 "{how} is worth {} against {} at the books' rates: realised FX {word} of {}",
                 shown(received_home, self.home, rounding),

@@ -124,8 +124,9 @@ fn a_number_with_two_digits_swapped_is_only_suggested() {
     assert_eq!(m.allocations[0].number, "INV-4711");
     assert!(m.fired(Rule::TransposedDigits));
     assert!(
-        m.explanation
-            .contains("'INV 4171' in the remittance is INV-4711 with two neighbouring digits swapped"),
+        m.explanation.contains(
+            "'INV 4171' in the remittance is INV-4711 with two neighbouring digits swapped"
+        ),
         "{}",
         m.explanation
     );
@@ -599,5 +600,81 @@ fn a_known_payer_whose_amount_fits_nothing_is_unmatched_naming_the_customer() {
         u.explanation.contains("no open item or combination"),
         "{}",
         u.explanation
+    );
+}
+
+fn with_qrr(mut e: arsync_model::BankEntry, qrr: &str) -> arsync_model::BankEntry {
+    e.structured_refs.push(arsync_model::StructuredRef {
+        kind: arsync_model::RefKind::SwissQr,
+        value: qrr.to_owned(),
+    });
+    e
+}
+
+#[test]
+fn a_swiss_qr_reference_printed_on_the_invoice_identifies_it() {
+    let mut case = Case::new();
+    let mut inv = invoice("180", "R-5531", "C2", "CHF", "2150.00", d(2026, 10, 1));
+    inv.payment_reference = Some("21 00000 00003 13947 14300 09017".into());
+    case.invoices = vec![inv];
+    case.receipts = vec![receipt(&with_qrr(
+        entry("BR-CH", d(2026, 10, 1), "2150.00", "CHF", None, ""),
+        "210000000003139471430009017",
+    ))];
+    case.rates = vec![ecb("CHF", d(2026, 10, 1), "0.9350")];
+    let m = case.run().matches.remove(0);
+    assert!(m.fired(Rule::StructuredReference));
+    assert_eq!(m.decision, Decision::Auto, "{}", m.explanation);
+}
+
+#[test]
+fn a_qr_reference_that_encodes_the_invoice_number_is_read_once_its_check_digit_holds() {
+    let mut case = Case::new();
+    case.invoices = acme_invoices();
+    // 26 digits carrying 1001, then the recursive mod-10 check digit 4.
+    case.receipts = vec![receipt(&with_qrr(
+        entry("BR-1", d(2026, 10, 1), "1190.00", "EUR", None, ""),
+        "000000000000000000000010014",
+    ))];
+    let m = case.run().matches.remove(0);
+    assert_eq!(m.allocations[0].number, "INV-1001");
+    assert!(m.fired(Rule::InvoiceNumber));
+
+    // With a wrong check digit the reference is not trusted as structured.
+    case.receipts = vec![receipt(&with_qrr(
+        entry("BR-2", d(2026, 10, 1), "1190.00", "EUR", None, ""),
+        "000000000000000000000010015",
+    ))];
+    let out = case.run();
+    let m = out.match_for("bank:BR-2").unwrap();
+    assert!(m.fired(Rule::SwissChecksumInvalid), "{}", m.explanation);
+}
+
+#[test]
+fn without_a_book_rate_the_fx_difference_is_left_to_the_books_and_said_so() {
+    let mut case = Case::new();
+    case.invoices = vec![invoice(
+        "180",
+        "R-5531",
+        "C2",
+        "CHF",
+        "2150.00",
+        d(2026, 10, 1),
+    )];
+    case.receipts = vec![receipt(&entry(
+        "BR-CH",
+        d(2026, 10, 1),
+        "2150.00",
+        "CHF",
+        Some("Borealis Trading Ltd"),
+        "R-5531",
+    ))];
+    let m = case.run().matches.remove(0);
+    assert!(m.residual(ResidualKind::FxDifference).is_none());
+    assert!(
+        m.explanation
+            .contains("the books hold no CHF/EUR rate for R-5531"),
+        "{}",
+        m.explanation
     );
 }
