@@ -11,6 +11,18 @@
 //! clock, a file, the network or the store, and must not depend on the store, the runtime,
 //! the agent or any async machinery. Money is [`rust_decimal::Decimal`] with an explicit
 //! [`arsync_model::Rounding`]; floats never appear.
+//!
+//! How a run uses it, for one book on one date:
+//! 1. [`CollectSettings`] is read from `[collect]` in `arsync.toml`; it gives the
+//!    [`Ladder`], the [`AgingBuckets`], the [`InterestBasis`] (from the company's
+//!    jurisdiction or the contract) and the [`LimitationRule`]. [`RateTables::builtin`]
+//!    plus any override files give the reference rates.
+//! 2. [`aging`] builds the aging report; the caller's [`HomeRate`] supplies reference rates
+//!    for documents the books hold no home amount for.
+//! 3. [`overdue_statuses`] judges each open invoice: days overdue, bucket, state folded from
+//!    the recorded [`StateEvent`]s, ladder step, and interest with compensation.
+//! 4. [`plan_tasks`] compares today's wanted tasks with those recorded before and returns
+//!    what to create, reopen and close; the task keys make re-runs idempotent.
 #![forbid(unsafe_code)]
 #![deny(clippy::float_arithmetic)]
 #![deny(missing_docs)]

@@ -88,6 +88,8 @@ pub struct TaskPlan {
     pub closed: Vec<CollectionTask>,
     /// Recorded tasks that stay as they are.
     pub unchanged: Vec<CollectionTask>,
+    /// Recorded states that could not be applied, with why (each once).
+    pub rejected_events: Vec<String>,
 }
 
 impl TaskPlan {
@@ -133,6 +135,11 @@ pub fn plan_tasks(
         let prefix = item_prefix(inv);
         let facts = item_facts(inv);
         let folded = fold_state(inputs.events, &facts, as_of);
+        for r in &folded.rejected {
+            if !plan.rejected_events.contains(r) {
+                plan.rejected_events.push(r.clone());
+            }
+        }
         let customer_name = names
             .get(&(inv.origin.connection.as_str(), inv.customer_id.as_str()))
             .map(|n| (*n).to_owned())

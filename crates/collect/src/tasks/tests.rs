@@ -452,3 +452,81 @@ fn recently_overdue_larger_and_worse_payers_come_first_and_disputes_aside() {
         0
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_event() -> impl Strategy<Value = StateEvent> {
+        (0u8..6, 0u64..120, 0u64..40, prop::bool::ANY).prop_map(|(kind, from, len, customer)| {
+            let until = Some(from + len);
+            let (kind, until) = match kind {
+                0 => (StateKind::Disputed, None),
+                1 => (StateKind::Disputed, until),
+                2 => (StateKind::PromiseToPay, until),
+                3 => (StateKind::Deferral, until),
+                4 => (StateKind::Cleared, None),
+                _ => (StateKind::WithAgency, None),
+            };
+            let mut e = event("P", kind, from, until, "property case");
+            if customer {
+                e.target = StateTarget::Customer {
+                    connection: "books".into(),
+                    customer_id: "C1".into(),
+                };
+            }
+            e
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Whatever states are recorded and whenever the invoice is paid, running every day
+        /// never raises a key twice, a second run the same day changes nothing, only open
+        /// tasks are closed, and once paid nothing stays open.
+        #[test]
+        fn daily_runs_never_duplicate_and_a_paid_item_leaves_nothing_open(
+            events in prop::collection::vec(arb_event(), 0..6),
+            paid_on in prop::option::of(0u64..120),
+        ) {
+            let ladder = Ladder::default();
+            let history = BTreeMap::new();
+            let mut store: BTreeMap<String, CollectionTask> = BTreeMap::new();
+            for n in 0..120 {
+                let mut inv = invoice("P", "C1", "EUR", dec!(750.00), day(10));
+                if paid_on.is_some_and(|p| n >= p) {
+                    inv.open_amount = dec!(0);
+                    inv.status = DocumentStatus::Paid;
+                }
+                let known: Vec<_> = events.iter().filter(|e| e.from <= day(n)).cloned().collect();
+                let inputs = CollectInputs {
+                    payments: &[],
+                    invoices: std::slice::from_ref(&inv),
+                    parties: &[],
+                    events: &known,
+                    ladder: &ladder,
+                    limitation: None,
+                    history: &history,
+                };
+                let previous: Vec<_> = store.values().cloned().collect();
+                let plan = plan_tasks(&inputs, &previous, day(n));
+                for t in plan.new {
+                    prop_assert!(store.insert(t.key.clone(), t).is_none());
+                }
+                for t in plan.reopened {
+                    let old = store.insert(t.key.clone(), t);
+                    prop_assert!(matches!(old.map(|o| o.state), Some(TaskState::Closed(_))));
+                }
+                for t in plan.closed {
+                    let old = store.insert(t.key.clone(), t);
+                    prop_assert_eq!(old.map(|o| o.state), Some(TaskState::Open));
+                }
+                let again = plan_tasks(&inputs, &store.values().cloned().collect::<Vec<_>>(), day(n));
+                prop_assert!(again.is_quiet(), "day {}: {:?}", n, again);
+                if paid_on.is_some_and(|p| n >= p) {
+                    prop_assert!(store.values().all(|t| t.state != TaskState::Open));
+                }
+            }
+        }
+    }
+}
