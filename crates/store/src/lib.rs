@@ -8,6 +8,23 @@
 //! the same trait with the same tables. This crate depends on the model only; it must not
 //! depend on plugins, the runtime, the agent or the CLI.
 //!
+//! # Use
+//! ```
+//! use arsync_store::{Record, SqliteStore, Store, Which};
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let store = SqliteStore::open_url("sqlite::memory:").await?;
+//! let records: Vec<Record> = Vec::new(); // one page from a connector
+//! let outcome = store
+//!     .apply_page("books", "invoices", records, Some("startposition=101".into()))
+//!     .await?;
+//! assert_eq!(outcome.cursor.as_deref(), Some("startposition=101"));
+//! assert_eq!(store.cursor("books", "invoices").await?, outcome.cursor);
+//! let open = store.invoices(Some("books"), Which::Open).await?;
+//! assert!(open.is_empty());
+//! # Ok::<(), arsync_store::StoreError>(())
+//! # }).unwrap();
+//! ```
+//!
 //! # Guarantees
 //! - A page of records, its deletions, its statement file mark and its stream's cursor are
 //!   written in one transaction ([`Store::apply`]): after a crash at most one page is read

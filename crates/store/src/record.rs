@@ -53,11 +53,14 @@ impl Record {
     }
 
     /// The key of the record within its connection and kind: the origin's external id,
-    /// or `BASE/QUOTE/DATE` for an exchange rate ("EUR/USD/2026-10-01").
+    /// or `SOURCE:BASE/QUOTE/DATE` for an exchange rate ("ecb:EUR/USD/2026-10-01"), so
+    /// that two publishers' fixings of one pair on one day are both kept.
     pub fn external_id(&self) -> String {
         match (self, self.origin()) {
             (_, Some(origin)) => origin.external_id.clone(),
-            (Record::FxRate(rate), None) => format!("{}/{}/{}", rate.base, rate.quote, rate.date),
+            (Record::FxRate(rate), None) => {
+                format!("{}:{}/{}/{}", rate.source, rate.base, rate.quote, rate.date)
+            }
             (_, None) => String::new(),
         }
     }

@@ -83,7 +83,7 @@ async fn every_kind_of_record_comes_back_exactly_as_stored_after_reopening() {
     );
     assert!(!stored.deleted);
     let rate = store
-        .get("books", RecordKind::FxRate, "EUR/USD/2026-10-01")
+        .get("books", RecordKind::FxRate, "ecb:EUR/USD/2026-10-01")
         .await
         .unwrap()
         .unwrap();
@@ -169,6 +169,15 @@ async fn records_without_a_version_are_replaced_only_when_their_content_changes(
         .unwrap();
     assert_eq!(out.count(Change::Updated), 1);
     assert_eq!(store.fx_rates(Some("ecb")).await.unwrap(), vec![corrected]);
+    // Another publisher's fixing of the same pair on the same day is kept beside it.
+    let mut other = ecb_rate(2, dec!(1.0852));
+    other.source = "bank-feed".into();
+    let out = store
+        .apply_page("ecb", "rates", vec![Record::FxRate(other)], None)
+        .await
+        .unwrap();
+    assert_eq!(out.count(Change::Inserted), 1);
+    assert_eq!(store.fx_rates(Some("ecb")).await.unwrap().len(), 2);
 }
 
 #[tokio::test]
