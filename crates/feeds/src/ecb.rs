@@ -188,6 +188,7 @@ pub(crate) fn rate_of(
 
 /// Reads the ECB's CSV history (`eurofxref-hist.csv`, or the daily `eurofxref.csv`):
 /// a `Date` column then one column per currency, `N/A` where a currency was not fixed.
+/// Dates are ISO in the history and written out (`09 May 2025`) in the daily file.
 pub fn parse_ecb_csv(bytes: &[u8]) -> Result<RateFeed, FeedsError> {
     let base = eur()?;
     let text =
@@ -257,12 +258,14 @@ pub fn parse_ecb_csv(bytes: &[u8]) -> Result<RateFeed, FeedsError> {
         if date_text.is_empty() && record.iter().all(str::is_empty) {
             continue;
         }
-        let Ok(date) = NaiveDate::parse_from_str(date_text, "%Y-%m-%d") else {
+        let Ok(date) = NaiveDate::parse_from_str(date_text, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(date_text, "%d %B %Y"))
+        else {
             feed.problems.push(FeedProblem {
                 position: format!("line {line}"),
                 field: Some("Date".into()),
                 value: date_text.to_owned(),
-                message: "not a date (YYYY-MM-DD); the line is skipped".into(),
+                message: "not a date (YYYY-MM-DD or 09 May 2025); the line is skipped".into(),
             });
             continue;
         };
@@ -353,6 +356,43 @@ mod tests {
         );
         let err = parse_ecb_xml(b"<gesmes:Envelope><Cube><Cube time='2026-01-01'>").unwrap_err();
         assert!(err.to_string().contains("cut short"), "{err}");
+    }
+
+    #[test]
+    fn the_daily_csv_with_spaces_and_a_written_out_date() {
+        let csv = "Date, USD, JPY, GBP, \n20 November 2026, 1.0834, 162.50, 0.84770, \n";
+        let feed = parse_ecb_csv(csv.as_bytes()).unwrap();
+        assert!(feed.problems.is_empty(), "{:?}", feed.problems);
+        let rates: Vec<_> = feed
+            .rates
+            .iter()
+            .map(|r| (r.date.to_string(), r.quote.to_string(), r.rate.to_string()))
+            .collect();
+        assert_eq!(
+            rates,
+            vec![
+                (
+                    "2026-11-20".to_owned(),
+                    "USD".to_owned(),
+                    "1.0834".to_owned()
+                ),
+                (
+                    "2026-11-20".to_owned(),
+                    "JPY".to_owned(),
+                    "162.50".to_owned()
+                ),
+                (
+                    "2026-11-20".to_owned(),
+                    "GBP".to_owned(),
+                    "0.84770".to_owned()
+                ),
+            ]
+        );
+        let err = parse_ecb_csv(b"Datum;USD\n").unwrap_err();
+        assert!(
+            err.to_string().contains("not an ECB eurofxref CSV"),
+            "{err}"
+        );
     }
 
     #[test]

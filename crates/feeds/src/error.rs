@@ -1,5 +1,6 @@
 //! Errors of reading feeds, and the per-record problems that do not stop a read.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Why a feed could not be read at all. A single bad record is not an error: it becomes a
@@ -32,7 +33,7 @@ pub enum FeedsError {
 }
 
 /// A record of a feed that was skipped, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedProblem {
     /// Where: "line 12", "record 3", "2025-05-09 XDR".
     pub position: String,
@@ -59,7 +60,7 @@ impl fmt::Display for FeedProblem {
 }
 
 /// Rates read from a feed, with the records that were skipped.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateFeed {
     /// Rates exactly as published, in feed order.
     pub rates: Vec<arsync_model::FxRate>,

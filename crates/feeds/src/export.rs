@@ -99,7 +99,7 @@ pub struct Payout {
 }
 
 /// Everything read from an export feed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportFeed {
     /// Sales invoices.
     pub invoices: Vec<Invoice>,

@@ -35,6 +35,11 @@ pub fn write_companion(
         reason,
     };
     let bytes = build_workbook(statuses, tasks).map_err(|e| write_err(e.to_string()))?;
+    // Nothing changed: leave the file (and its modification time) alone, so sync tools and
+    // open spreadsheet programs see no new version.
+    if std::fs::read(&target).is_ok_and(|existing| existing == bytes) {
+        return Ok(target);
+    }
     let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -11,11 +11,12 @@ use arsync_model::{
 };
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// A row that was not read, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowProblem {
     /// File name.
     pub file: String,
@@ -57,7 +58,7 @@ impl fmt::Display for RowProblem {
 }
 
 /// Everything read from one sheet.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemsFile {
     /// Customers named in the rows, one per customer id, in order of first appearance.
     pub parties: Vec<Party>,
@@ -909,6 +910,21 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn options_come_from_configuration_with_snake_case_names() {
+        let json = r#"{"connection":"books","sheet":"OP","header_row":{"row":3},"columns":{"due_date":"Fällig","open_amount":"Rest"},"date_order":"mdy","default_currency":"CHF","decimal":"comma","delimiter":";"}"#;
+        let o: SheetOptions = serde_json::from_str(json).unwrap();
+        assert_eq!(o.header_row, crate::HeaderRow::Row(3));
+        assert_eq!(
+            o.columns.get(&Field::DueDate).map(String::as_str),
+            Some("Fällig")
+        );
+        assert_eq!(o.date_order, crate::DateOrder::Mdy);
+        assert_eq!(o.default_currency.map(|c| c.code()), Some("CHF"));
+        let err = serde_json::from_str::<SheetOptions>(r#"{"colums":{}}"#).unwrap_err();
+        assert!(err.to_string().contains("colums"), "{err}");
     }
 
     #[test]

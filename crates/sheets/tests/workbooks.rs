@@ -480,13 +480,24 @@ fn the_companion_workbook_is_written_beside_the_source_atomically_and_idempotent
     );
     let first = std::fs::read(&path).unwrap();
 
-    // Re-running with the same input, in another order, rewrites the same bytes.
+    // Re-running with the same input, in another order, gives the same bytes and leaves
+    // the file in place.
+    #[cfg(unix)]
+    let inode = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(&path).unwrap().ino()
+    };
     let mut shuffled = statuses.clone();
     shuffled.reverse();
     let mut shuffled_tasks = tasks.clone();
     shuffled_tasks.rotate_left(1);
     write_companion(&source, &shuffled, &shuffled_tasks).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), first);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode);
+    }
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -528,9 +539,14 @@ fn the_companion_workbook_is_written_beside_the_source_atomically_and_idempotent
         Cell::Text("RE-2026-101, credit note GS-2026-7".into())
     );
 
-    // A change in the input changes the companion.
+    // A change in the input replaces the companion by a new file, renamed into place.
     write_companion(&source, &statuses[..1], &tasks).unwrap();
     assert_ne!(std::fs::read(&path).unwrap(), first);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        assert_ne!(std::fs::metadata(&path).unwrap().ino(), inode);
+    }
     assert_eq!(cells_of(&path, "Status").len(), 2);
 }
 
