@@ -115,6 +115,24 @@ pub enum StoreError {
         /// The operating system's reason.
         source: std::io::Error,
     },
+    /// The store path names a directory.
+    #[error("the store path {path} is a directory; name a file inside it, e.g. {path}/state.db")]
+    IsDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The store file could not be opened, locked or written.
+    #[error(
+        "the store {path} failed while {action}: {source}; check that the file and its directory are readable and writable and that no other program holds the store locked"
+    )]
+    File {
+        /// The store file.
+        path: PathBuf,
+        /// What the store was doing.
+        action: &'static str,
+        /// The database's error.
+        source: sqlx::Error,
+    },
     /// The database reported an error.
     #[error("store error while {action}: {source}")]
     Sql {

@@ -211,3 +211,20 @@ async fn store_urls_name_sqlite_files_or_memory() {
         assert!(err.to_string().contains(hint), "{url}: {err}");
     }
 }
+
+#[tokio::test]
+async fn a_directory_or_an_unwritable_place_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = SqliteStore::open(dir.path()).await.unwrap_err();
+    assert!(matches!(err, StoreError::IsDirectory { .. }), "{err}");
+    assert!(err.to_string().contains("state.db"), "{err}");
+
+    // A parent that is a file cannot become a directory.
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"x").unwrap();
+    let err = SqliteStore::open(blocker.join("state.db"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::CreateDir { .. }), "{err}");
+    assert!(err.to_string().contains("not-a-dir"), "{err}");
+}

@@ -77,6 +77,9 @@ impl SqliteStore {
     /// migrating it to this build's schema.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        if path.is_dir() {
+            return Err(StoreError::IsDirectory { path });
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
                 path: parent.to_path_buf(),
@@ -278,7 +281,8 @@ async fn finish<T>(tx: Transaction<'static, Sqlite>, result: Result<T>) -> Resul
     }
 }
 
-/// Turns SQLite's "corrupt" and "not a database" results into [`StoreError::Damaged`].
+/// Turns SQLite's "corrupt" and "not a database" results into [`StoreError::Damaged`] and
+/// names the file in every other error.
 fn classify(path: &Path, action: &'static str, e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         let primary = db
@@ -293,7 +297,11 @@ fn classify(path: &Path, action: &'static str, e: sqlx::Error) -> StoreError {
             };
         }
     }
-    StoreError::Sql { action, source: e }
+    StoreError::File {
+        path: path.to_path_buf(),
+        action,
+        source: e,
+    }
 }
 
 fn check_header(path: &Path) -> Result<()> {
