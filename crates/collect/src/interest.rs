@@ -211,6 +211,20 @@ pub fn interest(
     to: NaiveDate,
     debtor_is_business: bool,
 ) -> Result<InterestClaim> {
+    interest_fixed_from(basis, tables, principal, from, to, debtor_is_business, from)
+}
+
+/// As [`interest`], with the day whose half-year fixes the UK rate given separately, so a
+/// period split by part payments keeps the rate of the day the debt fell overdue.
+fn interest_fixed_from(
+    basis: &InterestBasis,
+    tables: &RateTables,
+    principal: Money,
+    from: NaiveDate,
+    to: NaiveDate,
+    debtor_is_business: bool,
+    overdue_from: NaiveDate,
+) -> Result<InterestClaim> {
     if to < from {
         return Err(CollectError::Interest {
             record: format!("interest on {principal}"),
@@ -243,7 +257,7 @@ pub fn interest(
             let table = tables.table(jurisdiction.table());
             if *jurisdiction == Jurisdiction::Uk {
                 // The rate of the half-year in which the debt fell overdue holds throughout.
-                match table.rate_on(from) {
+                match table.rate_on(overdue_from) {
                     Ok(row) => segments.push(segment(
                         principal,
                         from,
@@ -253,6 +267,7 @@ pub fn interest(
                         row.source.clone(),
                     )),
                     Err(mut m) => {
+                        m.from = from;
                         m.to = to;
                         missing_rates.push(m);
                     }
@@ -336,7 +351,15 @@ pub fn interest_on_balance(
         if balance.amount <= Decimal::ZERO || end < *start {
             continue;
         }
-        let part = interest(basis, tables, balance, *start, end, debtor_is_business)?;
+        let part = interest_fixed_from(
+            basis,
+            tables,
+            balance,
+            *start,
+            end,
+            debtor_is_business,
+            from,
+        )?;
         total = Some(match total {
             None => part,
             Some(mut acc) => {

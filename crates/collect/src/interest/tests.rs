@@ -283,6 +283,38 @@ fn a_part_payment_stops_interest_on_what_it_paid_from_the_day_it_arrived() {
     assert_eq!(claim.segments.len(), 1);
 }
 
+#[test]
+fn a_uk_part_payment_in_the_next_half_year_keeps_the_rate_fixed_when_the_debt_fell_overdue() {
+    // Overdue from 21 Dec 2024 at 13.25 % (2024-H2). GBP 2,000 of 5,000 paid on 1 Feb 2025.
+    // 21 Dec-31 Jan (42 days) on 5,000: 5,000 × 13.25 % × 42 / 365 = 76.2328… → 76.23;
+    // 1 Feb-20 Mar (48 days) on 3,000:  3,000 × 13.25 % × 48 / 365 = 52.2739… → 52.27.
+    let claim = interest_on_balance(
+        &InterestBasis::Statutory(Jurisdiction::Uk),
+        &tables(),
+        gbp(dec!(3000)),
+        &[(date(2025, 2, 1), dec!(2000))],
+        date(2024, 12, 21),
+        date(2025, 3, 20),
+        true,
+    )
+    .unwrap();
+    let parts: Vec<_> = claim
+        .segments
+        .iter()
+        .map(|s| (s.days, s.rate_percent, s.interest.amount))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            (42, dec!(13.25), dec!(76.23)),
+            (48, dec!(13.25), dec!(52.27))
+        ]
+    );
+    assert_eq!(claim.interest, gbp(dec!(128.50)));
+    // Banded on the debt when it fell overdue: GBP 5,000 → 70.
+    assert_eq!(claim.compensation, Some(gbp(dec!(70))));
+}
+
 proptest! {
     #[test]
     fn parts_cover_every_day_once_and_add_up(
