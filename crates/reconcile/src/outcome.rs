@@ -325,6 +325,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The matches applied without review.
+    pub fn applied(&self) -> impl Iterator<Item = &Match> {
+        self.matches.iter().filter(|m| m.decision == Decision::Auto)
+    }
+
+    /// The matches waiting for a person.
+    pub fn suggested(&self) -> impl Iterator<Item = &Match> {
+        self.matches
+            .iter()
+            .filter(|m| m.decision == Decision::Suggested)
+    }
+
     /// The match of a receipt, by receipt id.
     pub fn match_for(&self, receipt_id: &str) -> Option<&Match> {
         self.matches.iter().find(|m| m.receipt.id == receipt_id)

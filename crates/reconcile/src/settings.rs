@@ -175,6 +175,26 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_the_readme_parses_and_validates() {
+        let readme = include_str!("../README.md");
+        let block = readme
+            .split("```toml")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap();
+        let s: Settings = toml::from_str(block).unwrap();
+        s.validate().unwrap();
+        assert_eq!(
+            s,
+            Settings {
+                fee_tolerance: s.fee_tolerance.clone(),
+                ..Settings::default()
+            }
+        );
+        assert_eq!(s.fee_tolerance["USD"].absolute, Decimal::from(30));
+    }
+
+    #[test]
     fn a_partial_table_keeps_the_other_defaults() {
         let s: Settings = toml::from_str("auto_threshold = \"0.9\"\n").unwrap();
         assert_eq!(s.auto_threshold, Decimal::new(9, 1));

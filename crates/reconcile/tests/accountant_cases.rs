@@ -678,3 +678,131 @@ fn without_a_book_rate_the_fx_difference_is_left_to_the_books_and_said_so() {
         m.explanation
     );
 }
+
+#[test]
+fn two_instalments_on_one_invoice_each_settle_their_part() {
+    let mut case = Case::new();
+    case.invoices = acme_invoices();
+    case.receipts = vec![
+        receipt(&entry(
+            "BR-1",
+            d(2026, 10, 2),
+            "500.00",
+            "EUR",
+            Some("Acme Industrial Chemicals GmbH"),
+            "INV-1001 instalment 1",
+        )),
+        receipt(&entry(
+            "BR-2",
+            d(2026, 10, 16),
+            "690.00",
+            "EUR",
+            Some("Acme Industrial Chemicals GmbH"),
+            "INV-1001 instalment 2",
+        )),
+    ];
+    let out = case.run();
+    let first = out.match_for("bank:BR-1").unwrap();
+    let second = out.match_for("bank:BR-2").unwrap();
+    let applied = first.allocations[0]
+        .applied
+        .checked_add(&second.allocations[0].applied)
+        .unwrap();
+    assert_eq!(applied, money("1190.00", "EUR"));
+    assert!(
+        [first, second]
+            .iter()
+            .all(|m| m.allocations[0].number == "INV-1001")
+    );
+    assert!(
+        [first, second]
+            .iter()
+            .any(|m| m.allocations[0].open_after.is_zero())
+    );
+}
+
+#[test]
+fn an_invoice_issued_after_the_run_date_is_not_open_yet() {
+    let mut case = Case::new();
+    case.invoices = acme_invoices();
+    case.as_of = d(2026, 9, 5); // INV-1003 is issued on 2026-09-20
+    case.receipts = vec![receipt(&entry(
+        "BR-1",
+        d(2026, 9, 5),
+        "500.00",
+        "EUR",
+        None,
+        "INV-1003",
+    ))];
+    let out = case.run();
+    assert_eq!(
+        out.unmatched_for("bank:BR-1").unwrap().reason,
+        UnmatchedReason::NoCandidate
+    );
+}
+
+#[test]
+fn items_of_another_customer_than_the_recognised_payer_are_only_suggested() {
+    let mut case = Case::new();
+    case.invoices = vec![invoice(
+        "160",
+        "INV-2001",
+        "C2",
+        "EUR",
+        "1000.00",
+        d(2026, 10, 1),
+    )];
+    // Acme pays Borealis' invoice, as a parent company might.
+    case.receipts = vec![receipt(&entry(
+        "BR-1",
+        d(2026, 10, 1),
+        "1000.00",
+        "EUR",
+        Some("Acme Industrial Chemicals GmbH"),
+        "INV-2001",
+    ))];
+    let m = case.run().matches.remove(0);
+    assert!(m.fired(Rule::CustomerConflict), "{}", m.explanation);
+    assert_eq!(m.decision, Decision::Suggested);
+    assert_eq!(m.customer.as_ref().unwrap().name, "Borealis Trading Ltd");
+}
+
+#[test]
+fn two_invoices_named_for_the_same_amount_when_only_one_is_paid_is_a_tie() {
+    let mut case = Case::new();
+    case.invoices = vec![
+        invoice("170", "INV-3001", "C1", "EUR", "480.00", d(2026, 10, 1)),
+        invoice("171", "INV-3002", "C1", "EUR", "480.00", d(2026, 10, 1)),
+    ];
+    case.receipts = vec![receipt(&entry(
+        "BR-1",
+        d(2026, 10, 1),
+        "480.00",
+        "EUR",
+        Some("Acme Industrial Chemicals GmbH"),
+        "INV-3001 INV-3002",
+    ))];
+    let m = case.run().matches.remove(0);
+    assert!(m.fired(Rule::Tie), "{}", m.explanation);
+    assert_eq!(m.decision, Decision::Suggested);
+    assert_eq!(m.alternatives.len(), 1);
+}
+
+#[test]
+fn settings_out_of_range_stop_the_run_with_the_setting_named() {
+    let mut case = Case::new();
+    case.settings.subset_max_items = 0;
+    let rates = arsync_model::RateBook::new(Vec::new());
+    let input = arsync_reconcile::ReconcileInput {
+        as_of: case.as_of,
+        home: case.home,
+        parties: &case.parties,
+        invoices: &case.invoices,
+        credit_notes: &case.credit_notes,
+        receipts: Vec::new(),
+        rates: &rates,
+        memory: &case.memory,
+    };
+    let err = arsync_reconcile::reconcile(&input, &case.settings).unwrap_err();
+    assert!(err.to_string().contains("`subset_max_items` is 0"), "{err}");
+}
