@@ -1,0 +1,111 @@
+//! The command line, as clap parses it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// arsync: accounts-receivable sync. Reads your books, bank statements and rate feeds,
+/// matches receipts to invoices, and writes overdue status and collection tasks back.
+#[derive(Debug, Parser)]
+#[command(
+    name = "arsync",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub(crate) struct Cli {
+    /// Configuration file.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "ARSYNC_CONFIG",
+        default_value = "arsync.toml"
+    )]
+    pub(crate) config: PathBuf,
+
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+
+    /// Take this instant as "now" instead of the system clock (RFC 3339, e.g.
+    /// 2026-11-23T09:00:00Z), to replay a run or check what a date would show.
+    #[arg(long, global = true, env = "ARSYNC_NOW", value_name = "INSTANT")]
+    pub(crate) now: Option<DateTime<Utc>>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Write a commented starter arsync.toml.
+    Init(InitArgs),
+    /// Work with the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Run arsync on the bundled sample books and print what it finds.
+    Demo(DemoArgs),
+    /// Reports from the store.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Where to write the file (default: the --config path).
+    pub(crate) path: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Validate the configuration and say exactly where each error is.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Keep the demo's store in this SQLite file instead of a temporary one.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) store: Option<PathBuf>,
+    /// The date to judge the sample books on (company time zone).
+    #[arg(long, value_name = "DATE", default_value = "2026-11-23")]
+    pub(crate) as_of: NaiveDate,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Open receivables by customer and currency, split by days past due.
+    Aging(AgingArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AgingArgs {
+    /// The date to age on (default: today in the company's time zone).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) as_of: Option<NaiveDate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Aligned text for the terminal.
+    Table,
+    /// Comma-separated values, amounts as plain decimals.
+    Csv,
+    /// JSON, amounts as strings.
+    Json,
+}

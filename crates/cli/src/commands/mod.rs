@@ -1,0 +1,38 @@
+//! One module per verb.
+
+mod config;
+mod demo;
+mod init;
+mod report;
+
+use crate::args::{Cli, Command, ConfigCommand, ReportCommand};
+
+/// Runs the verb the user asked for.
+pub(crate) fn run(cli: &Cli) -> anyhow::Result<()> {
+    let clock = crate::context::clock(cli.now);
+    match &cli.command {
+        Command::Init(args) => init::run(args, &cli.config),
+        Command::Config(ConfigCommand::Check) => config::check(&cli.config),
+        Command::Demo(args) => block_on(demo::run(args, clock.as_ref())),
+        Command::Report(ReportCommand::Aging(args)) => {
+            block_on(report::aging(&cli.config, args, clock.as_ref()))
+        }
+    }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(f)
+}
+
+/// Writes text to stdout.
+pub(crate) fn say(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `arsync report ...`.
+
+use crate::args::{AgingArgs, Format};
+use crate::context::{BookRates, load_config, open_store, rate_book};
+use anyhow::Context;
+use arsync_collect::{AgingBuckets, AgingReport};
+use arsync_config::Config;
+use arsync_model::{Clock, NaiveDate, today_in};
+use arsync_store::{SqliteStore, Store, Which};
+use std::path::Path;
+
+/// Ages what the store holds as of a date.
+pub(crate) async fn aging_from_store(
+    store: &SqliteStore,
+    config: &Config,
+    as_of: NaiveDate,
+) -> anyhow::Result<AgingReport> {
+    let parties = store.parties(None).await?;
+    let invoices = store.invoices(None, Which::Open).await?;
+    let credit_notes = store.credit_notes(None, Which::Open).await?;
+    let rates = rate_book(store).await?;
+    let edges = config
+        .aging
+        .buckets
+        .get_ref()
+        .iter()
+        .map(|d| i64::from(*d))
+        .collect();
+    let buckets = AgingBuckets::new(edges)?;
+    Ok(arsync_collect::aging(
+        &invoices,
+        &credit_notes,
+        &parties,
+        as_of,
+        &buckets,
+        config.company.home_currency,
+        &BookRates(&rates),
+    ))
+}
+
+/// Renders a report in the chosen format.
+pub(crate) fn render_aging(report: &AgingReport, format: Format) -> anyhow::Result<Vec<u8>> {
+    Ok(match format {
+        Format::Table => crate::aging_view::table(report).into_bytes(),
+        Format::Csv => {
+            let mut buf = Vec::new();
+            crate::aging_view::csv(report, &mut buf)?;
+            buf
+        }
+        Format::Json => {
+            let mut buf = serde_json::to_vec_pretty(report)?;
+            buf.push(b'\n');
+            buf
+        }
+    })
+}
+
+pub(crate) async fn aging(
+    config_path: &Path,
+    args: &AgingArgs,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
+    let config = load_config(config_path)?;
+    let store = open_store(&config).await?;
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| today_in(config.company.timezone, clock));
+    let report = aging_from_store(&store, &config, as_of).await?;
+    let bytes = render_aging(&report, args.format)?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => super::say(&String::from_utf8_lossy(&bytes))?,
+    }
+    Ok(())
+}

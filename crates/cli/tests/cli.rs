@@ -1,0 +1,165 @@
+//! The built `arsync` binary, run as a user runs it.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn arsync(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arsync"))
+        .current_dir(dir)
+        .env_remove("ARSYNC_CONFIG")
+        .env_remove("ARSYNC_NOW")
+        .args(args)
+        .output()
+        .expect("arsync runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn init_writes_a_starter_that_config_check_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = arsync(dir.path(), &["init"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join("arsync.toml").exists());
+    let out = arsync(dir.path(), &["config", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("arsync.toml is valid: home currency EUR, time zone Europe/Berlin")
+    );
+    // A second init does not overwrite the user's file.
+    let out = arsync(dir.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("already exists; pass --force"));
+}
+
+#[test]
+fn a_configuration_error_exits_2_with_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("arsync.toml"),
+        "[company]\nhome_currency = \"EUR\"\ntimezone = \"Mars/Olympus\"\njurisdiction = \"DE\"\n",
+    )
+    .unwrap();
+    let out = arsync(dir.path(), &["config", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "arsync.toml:3:12: `company.timezone`: 'Mars/Olympus' is not an IANA time zone name"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_configuration_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = arsync(dir.path(), &["report", "aging"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("create one with `arsync init`"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_every_verb_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(arsync(dir.path(), &["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        arsync(dir.path(), &["report", "aging", "--as-of", "yesterday"])
+            .status
+            .code(),
+        Some(2)
+    );
+    for verb in [
+        &["init"][..],
+        &["config", "check"],
+        &["demo"],
+        &["report", "aging"],
+    ] {
+        let mut args = verb.to_vec();
+        args.push("--help");
+        let out = arsync(dir.path(), &args);
+        assert!(out.status.success(), "{verb:?} --help");
+        assert!(text(&out.stdout).contains("Usage: arsync"), "{verb:?}");
+    }
+    let out = arsync(dir.path(), &["--version"]);
+    assert!(text(&out.stdout).starts_with("arsync "));
+}
+
+#[test]
+fn the_demo_runs_end_to_end_and_keeps_its_store_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo.db");
+    let out = arsync(dir.path(), &["demo", "--store", store.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Aging as of 2026-11-23"), "{stdout}");
+    assert!(stdout.contains("All currencies in EUR"), "{stdout}");
+    assert!(store.exists());
+    // Running it again over the same store changes nothing and prints the same aging.
+    let again = arsync(dir.path(), &["demo", "--store", store.to_str().unwrap()]);
+    assert!(again.status.success());
+    let aging = |s: &str| s[s.find("Aging as of").unwrap()..].to_owned();
+    assert_eq!(aging(&stdout), aging(&text(&again.stdout)));
+}
+
+#[test]
+fn aging_reports_as_csv_from_a_configured_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("state.db");
+    assert!(
+        arsync(dir.path(), &["demo", "--store", store.to_str().unwrap()])
+            .status
+            .success()
+    );
+    std::fs::write(
+        dir.path().join("arsync.toml"),
+        format!(
+            "[company]\nhome_currency = \"EUR\"\ntimezone = \"Europe/Berlin\"\njurisdiction = \"DE\"\n[store]\nurl = \"sqlite://{}\"\n",
+            store.display()
+        ),
+    )
+    .unwrap();
+    let out = arsync(
+        dir.path(),
+        &[
+            "report",
+            "aging",
+            "--as-of",
+            "2026-11-23",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "row,as_of,customer_id,customer,currency,current,1-30,31-60,61-90,over 90,open,unapplied_credit,net,home_currency,home_net,home_complete,missing_rate"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("home_total,2026-11-23,,,EUR,"))
+    );
+    // With --now, "today" is judged in the company zone: 23:30 UTC on the 23rd is the 24th in Berlin.
+    let out = arsync(
+        dir.path(),
+        &[
+            "--now",
+            "2026-11-23T23:30:00Z",
+            "report",
+            "aging",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(
+        text(&out.stdout).contains("home_total,2026-11-24,"),
+        "{}",
+        text(&out.stdout)
+    );
+}
