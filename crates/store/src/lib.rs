@@ -223,6 +223,17 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<OutboxEntry>>> + Send;
 
+    /// Puts items left in flight by a crash back to pending, so they are sent again with
+    /// the same idempotency key. Returns how many.
+    fn requeue_in_flight(&self, connection: &str) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Every outbox item of a connection, optionally only those in one state, oldest first.
+    fn outbox_entries(
+        &self,
+        connection: &str,
+        state: Option<OutboxState>,
+    ) -> impl Future<Output = Result<Vec<OutboxEntry>>> + Send;
+
     /// One outbox item by its key.
     fn outbox_item(
         &self,
@@ -263,6 +274,13 @@ pub trait Store: Send + Sync {
         subject: &str,
         detail: &Value,
     ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Audit rows after `after_seq`, at most `limit`, in order (for reports).
+    fn audit_entries(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 
     /// Checks the whole audit chain and reports the first break.
     fn verify(&self) -> impl Future<Output = Result<AuditCheck>> + Send;

@@ -424,55 +424,6 @@ impl SqliteStore {
         let result = writes::change_outbox_in(&mut tx, key, &change, &now).await;
         finish(tx, result).await
     }
-
-    /// Puts items left in flight by a crash back to pending, so they are sent again with
-    /// the same idempotency key. Returns how many.
-    pub async fn requeue_in_flight(&self, connection: &str) -> Result<u64> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let result = sqlx::query(
-            "UPDATE outbox SET state = 'pending', updated_at = ?2 \
-             WHERE connection = ?1 AND state = 'in_flight'",
-        )
-        .bind(connection)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(sql("requeueing outbox items"));
-        finish(tx, result).await
-    }
-
-    /// Every outbox item of a connection, optionally in one state, oldest first.
-    pub async fn outbox_entries(
-        &self,
-        connection: &str,
-        state: Option<OutboxState>,
-    ) -> Result<Vec<OutboxEntry>> {
-        let query = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE connection = ?1 \
-             AND (?2 IS NULL OR state = ?2) ORDER BY id"
-        );
-        let rows = sqlx::query(&query)
-            .bind(connection)
-            .bind(state.map(OutboxState::as_str))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(sql("listing outbox items"))?;
-        rows.iter().map(outbox_entry).collect()
-    }
-
-    /// Audit rows after `after_seq`, at most `limit`, in order.
-    pub async fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>> {
-        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(sql("reading the audit log"))?;
-        let rows = audit_rows(&mut conn, after, i64::from(limit)).await?;
-        rows.into_iter().map(audit_entry).collect()
-    }
 }
 
 /// Audit rows after `after`, at most `limit`, in sequence order.
@@ -858,6 +809,51 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         let result = writes::delete_doc_in(&mut tx, namespace, key).await;
         finish(tx, result).await
+    }
+
+    async fn requeue_in_flight(&self, connection: &str) -> Result<u64> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let result = sqlx::query(
+            "UPDATE outbox SET state = 'pending', updated_at = ?2 \
+             WHERE connection = ?1 AND state = 'in_flight'",
+        )
+        .bind(connection)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(sql("requeueing outbox items"));
+        finish(tx, result).await
+    }
+
+    async fn outbox_entries(
+        &self,
+        connection: &str,
+        state: Option<OutboxState>,
+    ) -> Result<Vec<OutboxEntry>> {
+        let query = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE connection = ?1 \
+             AND (?2 IS NULL OR state = ?2) ORDER BY id"
+        );
+        let rows = sqlx::query(&query)
+            .bind(connection)
+            .bind(state.map(OutboxState::as_str))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(sql("listing outbox items"))?;
+        rows.iter().map(outbox_entry).collect()
+    }
+
+    async fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(sql("reading the audit log"))?;
+        let rows = audit_rows(&mut conn, after, i64::from(limit)).await?;
+        rows.into_iter().map(audit_entry).collect()
     }
 
     async fn write_all(&self, batch: &[Write]) -> Result<Vec<Written>> {
