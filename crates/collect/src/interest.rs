@@ -34,6 +34,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Jurisdiction {
     /// Directive 2011/7/EU as such: ECB reference rate + 8 points, EUR 40 per invoice.
+    /// The ECB rate is used whatever the invoice currency; member states outside the euro
+    /// use their own central bank's rate, which this profile does not hold.
     Eu,
     /// Germany: §§ 286, 288 BGB. Base rate + 9 points between businesses (+ 5 with a
     /// consumer), EUR 40 from a business debtor.

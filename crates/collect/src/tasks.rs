@@ -30,7 +30,7 @@ use arsync_model::{
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How a customer has paid before, for priorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -126,7 +126,7 @@ pub fn plan_tasks(
         previous.iter().map(|t| (t.key.as_str(), t)).collect();
 
     let mut plan = TaskPlan::default();
-    let mut touched: HashMap<&str, ()> = HashMap::new();
+    let mut touched: HashSet<&str> = HashSet::new();
 
     for inv in inputs.invoices {
         if inv.status == DocumentStatus::Draft {
@@ -167,7 +167,7 @@ pub fn plan_tasks(
             match previous_by_key.get(task.key.as_str()) {
                 None => plan.new.push(task.clone()),
                 Some(old) => {
-                    touched.insert(old.key.as_str(), ());
+                    touched.insert(old.key.as_str());
                     match &old.state {
                         TaskState::Closed(reason) if reason.starts_with("paused:") => {
                             let mut again = task.clone();
@@ -180,10 +180,10 @@ pub fn plan_tasks(
             }
         }
         for old in previous.iter().filter(|t| t.key.starts_with(&prefix)) {
-            if touched.contains_key(old.key.as_str()) {
+            if touched.contains(old.key.as_str()) {
                 continue;
             }
-            touched.insert(old.key.as_str(), ());
+            touched.insert(old.key.as_str());
             if old.state == TaskState::Open {
                 let mut closed = old.clone();
                 closed.state = TaskState::Closed(close_reason(inv, &folded, &wanted, old));
@@ -194,7 +194,7 @@ pub fn plan_tasks(
         }
     }
     for old in previous {
-        if !touched.contains_key(old.key.as_str()) {
+        if !touched.contains(old.key.as_str()) {
             plan.unchanged.push(old.clone());
         }
     }
