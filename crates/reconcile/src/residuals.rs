@@ -230,7 +230,15 @@ impl Ctx<'_> {
                 } else if fit == Fit::Exact {
                     hits.push(hit(
                         Rule::AmountExact,
-                        format!("{r} is exactly what is open"),
+                        match receipt
+                            .instructed
+                            .filter(|m| m.currency == c && c != r.currency)
+                        {
+                            Some(instr) => {
+                                format!("the {instr} instructed is exactly what is open")
+                            }
+                            None => format!("{r} is exactly what is open"),
+                        },
                     ));
                 }
                 if let Some(q) = q {

@@ -806,3 +806,115 @@ fn settings_out_of_range_stop_the_run_with_the_setting_named() {
     let err = arsync_reconcile::reconcile(&input, &case.settings).unwrap_err();
     assert!(err.to_string().contains("`subset_max_items` is 0"), "{err}");
 }
+
+#[test]
+fn a_payment_instructed_in_the_invoice_currency_settles_it_exactly_whatever_the_bank_converted() {
+    let mut case = Case::new();
+    case.invoices = vec![invoice(
+        "160",
+        "INV-2001",
+        "C2",
+        "EUR",
+        "1000.00",
+        d(2026, 10, 1),
+    )];
+    case.rates = vec![ecb("USD", d(2026, 10, 5), "1.0850")];
+    let mut e = entry("BR-9", d(2026, 10, 5), "1083.00", "USD", None, "INV-2001");
+    e.exchange = Some(arsync_model::ExchangeDetail {
+        instructed: money("1000.00", "EUR"),
+        rate: Some(amount("1.0830")),
+        source_currency: Some(c("EUR")),
+        target_currency: Some(c("USD")),
+    });
+    case.receipts = vec![receipt(&e)];
+    let m = case.run().matches.remove(0);
+    assert!(
+        m.fired(Rule::InstructedAmount) && m.fired(Rule::AmountExact),
+        "{}",
+        m.explanation
+    );
+    assert!(
+        m.explanation
+            .contains("the 1000.00 EUR instructed is exactly what is open"),
+        "{}",
+        m.explanation
+    );
+    assert_eq!(m.allocations[0].applied, money("1000.00", "EUR"));
+    assert_eq!(m.allocations[0].received, money("1083.00", "USD"));
+    // 1,083.00 USD / 1.0850 = 998.16 EUR against 1,000.00 EUR booked: a loss of 1.84 EUR.
+    assert_eq!(
+        m.residual(ResidualKind::FxDifference).unwrap().amount,
+        money("-1.84", "EUR")
+    );
+}
+
+#[test]
+fn a_weekend_receipt_uses_friday_s_rate_and_says_so() {
+    let mut case = Case::new();
+    case.invoices = vec![invoice(
+        "160",
+        "INV-2001",
+        "C2",
+        "EUR",
+        "1000.00",
+        d(2026, 10, 1),
+    )];
+    case.rates = vec![ecb("USD", d(2026, 10, 2), "1.0850")]; // Friday
+    case.receipts = vec![receipt(&entry(
+        "BR-9",
+        d(2026, 10, 4),
+        "1085.00",
+        "USD",
+        None,
+        "INV-2001",
+    ))]; // Sunday
+    let m = case.run().matches.remove(0);
+    assert!(
+        m.fired(Rule::FxRateFallback) && m.fired(Rule::FxBand),
+        "{}",
+        m.explanation
+    );
+    assert!(
+        m.explanation.contains("none was published for 2026-10-04"),
+        "{}",
+        m.explanation
+    );
+    assert!(
+        m.residual(ResidualKind::FxDifference).is_none(),
+        "1085.00 USD at 1.0850 is exactly 1000.00 EUR"
+    );
+}
+
+#[test]
+fn a_usd_receipt_for_a_gbp_invoice_is_converted_through_the_euro() {
+    let mut case = Case::new();
+    let mut inv = invoice("190", "UK-77", "C2", "GBP", "800.00", d(2026, 10, 1));
+    inv.book_rate = Some(amount("1.15"));
+    case.invoices = vec![inv];
+    case.rates = vec![
+        ecb("USD", d(2026, 10, 5), "1.0800"),
+        ecb("GBP", d(2026, 10, 5), "0.8600"),
+    ];
+    // 1,004.65 USD / 1.08 * 0.86 = 800.00 GBP (to the cent).
+    case.receipts = vec![receipt(&entry(
+        "BR-9",
+        d(2026, 10, 5),
+        "1004.65",
+        "USD",
+        Some("Borealis Trading Ltd"),
+        "UK-77",
+    ))];
+    let m = case.run().matches.remove(0);
+    assert!(m.fired(Rule::FxBand), "{}", m.explanation);
+    assert!(
+        m.explanation.contains("crossed through EUR"),
+        "{}",
+        m.explanation
+    );
+    assert_eq!(m.allocations[0].applied, money("800.00", "GBP"));
+    // Received 1,004.65 USD = 930.23 EUR against 800.00 GBP x 1.15 = 920.00 EUR: gain 10.23 EUR.
+    assert_eq!(
+        m.residual(ResidualKind::FxDifference).unwrap().amount,
+        money("10.23", "EUR")
+    );
+}

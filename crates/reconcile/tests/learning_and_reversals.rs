@@ -400,3 +400,71 @@ fn memory_survives_a_round_trip_through_json() {
     let fee: Money = back.fee_habits[0].fee;
     assert_eq!(fee, money("15.00", "EUR"));
 }
+
+#[test]
+fn a_confirmed_payer_account_identifies_the_customer_next_time() {
+    let mut case = Case::new();
+    case.invoices = vec![
+        invoice("130", "INV-1001", "C2", "EUR", "300.00", d(2026, 10, 1)),
+        invoice("131", "INV-1002", "C2", "EUR", "410.00", d(2026, 10, 20)),
+    ];
+    let mut first = entry(
+        "BR-1",
+        d(2026, 10, 1),
+        "300.00",
+        "EUR",
+        Some("PAYMENTS CLEARING"),
+        "INV-1001",
+    );
+    first.counterparty.account = Some("GB29 NWBK 6016 1331 9268 19".into());
+    case.receipts = vec![receipt(&first)];
+    let m = case.run().matches.remove(0);
+    case.memory.learn(&m, "controller", d(2026, 10, 2));
+    assert!(
+        case.memory
+            .aliases
+            .iter()
+            .any(|a| a.key == AliasKey::PayerAccount("GB29NWBK60161331926819".into()))
+    );
+
+    let mut next = entry(
+        "BR-2",
+        d(2026, 10, 20),
+        "410.00",
+        "EUR",
+        Some("PAYMENTS CLEARING"),
+        "",
+    );
+    next.counterparty.account = Some("GB29NWBK60161331926819".into());
+    case.receipts = vec![receipt(&next)];
+    let m = case.run().match_for("bank:BR-2").cloned().unwrap();
+    assert!(m.fired(Rule::LearnedAlias));
+    assert!(m.explanation.contains("account 'GB29 NWBK 6016 1331 9268 19' was confirmed as Borealis Trading Ltd on 2026-10-02 by controller"), "{}", m.explanation);
+    assert_eq!(m.allocations[0].number, "INV-1002");
+}
+
+#[test]
+fn two_customers_with_the_same_name_do_not_identify_the_payer() {
+    let mut case = Case::new();
+    case.parties.push(party("C3", "Borealis Trading", &[]));
+    case.invoices = vec![invoice(
+        "130",
+        "INV-1001",
+        "C2",
+        "EUR",
+        "300.00",
+        d(2026, 10, 1),
+    )];
+    case.receipts = vec![receipt(&entry(
+        "BR-1",
+        d(2026, 10, 1),
+        "300.00",
+        "EUR",
+        Some("BOREALIS TRADING LTD."),
+        "",
+    ))];
+    let m = case.run().matches.remove(0);
+    assert!(m.fired(Rule::CustomerAmbiguous), "{}", m.explanation);
+    assert!(!m.fired(Rule::PayerName));
+    assert_eq!(m.decision, Decision::Suggested);
+}
