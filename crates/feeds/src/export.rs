@@ -15,7 +15,7 @@ use arsync_model::{
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a record of an export feed is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -28,6 +28,8 @@ pub enum ExportKind {
     Payment,
     /// Money returned to a customer: a payment with a negative amount.
     Refund,
+    /// Not a receivable (a transfer to the bank, a fee-only line): left out.
+    Skip,
 }
 
 /// How to read an export feed. Field names follow the record layer's rules (CSV header,
@@ -46,6 +48,10 @@ pub struct ExportMapping {
     pub kind: Option<String>,
     /// Kind of records when there is no kind field.
     pub default_kind: ExportKind,
+    /// How to read values of the kind field that the built-in table does not know, or
+    /// reads differently (`"payment_intent.succeeded" = "payment"`, `"payout" = "skip"`).
+    /// Matched without regard to case.
+    pub kind_values: BTreeMap<String, ExportKind>,
     /// Field holding the record's id in the feed.
     pub id: String,
     /// Field holding the date (issue date of an invoice, date of a payment).
@@ -236,13 +242,22 @@ impl ExportRecord<'_, '_> {
     }
 
     fn kind(&self) -> Result<Option<ExportKind>, Box<FeedProblem>> {
+        let given = |k: ExportKind| (k != ExportKind::Skip).then_some(k);
         let Some(field) = &self.mapping.kind else {
-            return Ok(Some(self.mapping.default_kind));
+            return Ok(given(self.mapping.default_kind));
         };
         let Some(text) = self.record.get(field) else {
-            return Ok(Some(self.mapping.default_kind));
+            return Ok(given(self.mapping.default_kind));
         };
         let t = text.to_lowercase();
+        if let Some((_, k)) = self
+            .mapping
+            .kind_values
+            .iter()
+            .find(|(v, _)| v.to_lowercase() == t)
+        {
+            return Ok(given(*k));
+        }
         Ok(match t.as_str() {
             "invoice" | "sale" | "sales_invoice" | "sales invoice" => Some(ExportKind::Invoice),
             "payment" | "charge" | "receipt" | "settlement" | "payout" | "payment_received" => {
@@ -256,7 +271,7 @@ impl ExportRecord<'_, '_> {
                 return Err(self.problem(
                     field,
                     &text,
-                    "not a kind arsync knows (invoice, payment, charge, refund, ...); the record is skipped",
+                    "not a kind arsync knows (invoice, payment, charge, refund, ...); map it under kind_values, or the record is skipped",
                 ));
             }
         })
@@ -285,6 +300,7 @@ impl ExportRecord<'_, '_> {
             ExportKind::Payment | ExportKind::Refund => {
                 self.payout(id, kind, currency, date, amount)
             }
+            ExportKind::Skip => Ok(Read::Skip),
         }
     }
 

@@ -9,6 +9,17 @@
 //! It is a pure library over bytes: it must not depend on the store, the agent, the plugin
 //! runtime, an HTTP client or any async machinery. The fx-feeds plugin fetches the bytes
 //! through its host and hands them here.
+//!
+//! ```
+//! use arsync_feeds::parse_cnb_daily;
+//!
+//! let day = "23.11.2026 #226\nzemě|měna|množství|kód|kurz\nJaponsko|jen|100|JPY|15,305\n";
+//! let feed = parse_cnb_daily(day)?;
+//! let yen = &feed.rates[0];
+//! assert_eq!((yen.base.code(), yen.quote.code()), ("JPY", "CZK"));
+//! assert_eq!(yen.rate.to_string(), "0.15305"); // CZK per yen, exactly
+//! # Ok::<(), arsync_feeds::FeedsError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

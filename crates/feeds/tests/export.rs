@@ -5,6 +5,8 @@
 use arsync_feeds::{ExportKind, ExportMapping, FeedFormat, parse_export};
 use arsync_model::ItemKind;
 use chrono::NaiveDate;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use std::path::Path;
 
@@ -270,4 +272,79 @@ fn a_mapping_without_its_required_fields_is_refused_by_name() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("mapping field `id`"), "{err}");
+}
+
+#[test]
+fn provider_specific_kinds_are_mapped_in_configuration() {
+    let csv = "id,type,created,currency,gross\nevt_1,payment_intent.succeeded,2026-11-02,eur,10.00\nevt_2,payout.paid,2026-11-03,eur,10.00\nevt_3,dispute,2026-11-04,eur,10.00\n";
+    let mut mapping = ExportMapping {
+        format: Some(FeedFormat::Csv {
+            delimiter: ',',
+            skip_lines: 0,
+        }),
+        connection: "psp".into(),
+        source: "provider".into(),
+        kind: Some("type".into()),
+        id: "id".into(),
+        date: "created".into(),
+        currency: "currency".into(),
+        amount: "gross".into(),
+        ..ExportMapping::default()
+    };
+    mapping
+        .kind_values
+        .insert("Payment_Intent.Succeeded".into(), ExportKind::Payment);
+    mapping
+        .kind_values
+        .insert("payout.paid".into(), ExportKind::Skip);
+    let feed = parse_export(csv.as_bytes(), &mapping).unwrap();
+    assert_eq!(feed.payments.len(), 1);
+    assert_eq!(feed.problems.len(), 1);
+    assert_eq!(
+        (
+            feed.problems[0].position.as_str(),
+            feed.problems[0].value.as_str()
+        ),
+        ("line 4", "dispute")
+    );
+    assert!(feed.problems[0].message.contains("kind_values"));
+}
+
+fn one_payout(
+    gross: Decimal,
+    fee: Decimal,
+    net: Decimal,
+    rate: Decimal,
+) -> arsync_feeds::ExportFeed {
+    let csv = format!(
+        "id,type,created,customer,invoice,currency,gross,fee,net,payout_currency,exchange_rate,description\nch,charge,2026-11-02,C,I,usd,{gross},{fee},{net},eur,{rate},\n"
+    );
+    parse_export(csv.as_bytes(), &payout_mapping()).unwrap()
+}
+
+proptest! {
+    #[test]
+    fn a_payout_whose_net_is_the_converted_gross_less_the_fee_is_accepted_and_one_that_is_not_is_refused(
+        gross_cents in 1i64..1_000_000_000,
+        rate_units in 5_000i64..2_000_000,
+        fee_per_mille in 0i64..100,
+    ) {
+        let gross = Decimal::new(gross_cents, 2);
+        let rate = Decimal::new(rate_units, 4);
+        let converted = (gross * rate).round_dp(2);
+        let fee = (converted * Decimal::new(fee_per_mille, 3)).round_dp(2);
+        let net = converted - fee;
+        let feed = one_payout(gross, fee, net, rate);
+        prop_assert!(feed.problems.is_empty(), "{:?}", feed.problems);
+        let payout = &feed.payments[0];
+        prop_assert_eq!(payout.payment.amount.amount, gross);
+        // What the customer paid, converted, is what reached the account plus the fee.
+        let fees: Decimal = payout.fees.iter().map(|f| f.amount.amount).sum();
+        prop_assert_eq!(payout.net.unwrap().amount + fees, converted);
+        prop_assert_eq!(feed.rates[0].rate, rate);
+
+        let off = one_payout(gross, fee, net + Decimal::new(2, 2), rate);
+        prop_assert!(off.payments.is_empty());
+        prop_assert_eq!(off.problems.len(), 1);
+    }
 }

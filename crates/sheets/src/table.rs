@@ -419,20 +419,53 @@ fn decode_text(bytes: &[u8]) -> String {
     s.into_owned()
 }
 
+/// The delimiter that occurs most often (outside quotes) in the first lines; a title line
+/// without delimiters does not spoil the guess. A comma wins ties.
 fn sniff_delimiter(text: &str) -> u8 {
-    let sample: Vec<&str> = text.lines().take(5).collect();
-    let score = |c: char| {
-        sample
-            .iter()
-            .map(|l| l.matches(c).count())
-            .min()
-            .unwrap_or(0)
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
+    let mut quoted = false;
+    for c in text
+        .lines()
+        .take(10)
+        .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))
+    {
+        if c == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (d, n) in &mut counts {
+                if c == *d {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .fold(
+            (b',', 0),
+            |best, (d, n)| if *n > best.1 { (*d, *n) } else { best },
+        )
+        .0
+}
+
+/// The sheets of a workbook, in order (a csv file has one, named "").
+pub fn list_sheets(source: Source<'_>) -> Result<Vec<String>, SheetsError> {
+    let file = source.name();
+    if matches!(source.extension().as_str(), "csv" | "tsv" | "txt") {
+        return Ok(vec![String::new()]);
+    }
+    let open_err = |e: calamine::Error| SheetsError::Open {
+        file: file.clone(),
+        reason: e.to_string(),
     };
-    [(';', b';'), ('\t', b'\t'), ('|', b'|')]
-        .into_iter()
-        .filter(|(c, _)| score(*c) > 0 && score(*c) >= score(','))
-        .max_by_key(|(c, _)| score(*c))
-        .map_or(b',', |(_, b)| b)
+    Ok(match source {
+        Source::Path(p) => calamine::open_workbook_auto(p)
+            .map_err(open_err)?
+            .sheet_names(),
+        Source::Bytes { bytes, .. } => calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+            .map_err(open_err)?
+            .sheet_names(),
+    })
 }
 
 #[cfg(test)]
@@ -478,6 +511,71 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.rows[0].cells[1], Cell::Text("Müller".into()));
+    }
+
+    #[test]
+    fn a_unicode_text_export_from_excel_is_read() {
+        // Excel's "Unicode Text" is UTF-16 little-endian with a byte-order mark, tab-separated.
+        let text = "Invoice No\tCustomer\tAmount Due\r\nA-1\tSociété Générale\t1 234,56\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let t = read_table(
+            Source::Bytes {
+                name: "export.txt",
+                bytes: &bytes,
+            },
+            &SheetOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.headers, vec!["Invoice No", "Customer", "Amount Due"]);
+        assert_eq!(t.rows[0].cells[1], Cell::Text("Société Générale".into()));
+    }
+
+    #[test]
+    fn a_title_line_without_delimiters_does_not_hide_the_semicolons() {
+        let csv = "Offene Posten\nRechnungsnr.;Kunde;Betrag;Offen\nR-1;A, B & Co.;\"1.234,56\";\"234,56\"\n";
+        let t = read_table(
+            Source::Bytes {
+                name: "op.csv",
+                bytes: csv.as_bytes(),
+            },
+            &SheetOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.headers, vec!["Rechnungsnr.", "Kunde", "Betrag", "Offen"]);
+        assert_eq!(t.rows[0].cells[1], Cell::Text("A, B & Co.".into()));
+    }
+
+    #[test]
+    fn the_sheets_of_a_workbook_are_listed_in_order() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().set_name("Invoices").unwrap();
+        book.add_worksheet().set_name("Payments").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert_eq!(
+            list_sheets(Source::Bytes {
+                name: "b.xlsx",
+                bytes: &bytes
+            })
+            .unwrap(),
+            vec!["Invoices", "Payments"]
+        );
+        let err = list_sheets(Source::Bytes {
+            name: "b.xlsx",
+            bytes: b"not a workbook",
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("cannot open b.xlsx"), "{err}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_amount_in_cents_typed_into_excel_reads_back_exactly(cents in -10_000_000_000_000i64..10_000_000_000_000) {
+            let typed = Decimal::new(cents, 2);
+            // Excel stores what was typed as the nearest binary double.
+            let stored: f64 = typed.to_string().parse().unwrap();
+            proptest::prop_assert_eq!(decimal_from_f64(stored).unwrap(), typed.normalize());
+        }
     }
 
     #[test]
