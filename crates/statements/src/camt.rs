@@ -1,0 +1,1195 @@
+//! ISO 20022 camt.052 (account report), camt.053 (statement) and camt.054 (debit/credit
+//! notification), every version from .001.02 to .001.13.
+//!
+//! The file is read as a stream of XML events. Only the small parts of a statement that
+//! must be seen whole are held as a little tree: the account, one balance, the transaction
+//! summary and one `Ntry` at a time, which is turned into entries as soon as it closes.
+//! Namespaces and prefixes are ignored, so bank-specific or missing namespaces are read
+//! too. The element moves between versions are handled where they are looked up:
+//! `Sts` (text, up to .07) or `Sts/Cd` (.08 on); `Dbtr/Nm` or `Dbtr/Pty/Nm` (.08 on);
+//! `BIC` or `BICFI`; `TxDtls/Amt` (.03 on) or `AmtDtls/TxAmt/Amt` (.02); `Chrgs/Rcrd`
+//! (.03 on) or repeated `Chrgs` (.02); `TtlNetNtry` or `TtlNetNtryAmt`.
+
+use crate::fields::{Reporter, account_from, parse_amount};
+use crate::keys::{KeyMaker, is_placeholder_ref};
+use crate::refs::{classify, recognise_refs};
+use crate::{
+    Balance, Check, CheckKind, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement,
+    TextEncoding,
+};
+use arsync_model::{
+    AccountId, BankEntry, Charge, Counterparty, Currency, Decimal, EntryStatus, ExchangeDetail,
+    Money, NaiveDate, StructuredRef,
+};
+use quick_xml::events::Event;
+
+/// Recognises camt.052/053/054 and its version from the namespace, or from the message
+/// element when the namespace is missing or bank-specific.
+pub(crate) fn detect(head: &str) -> Option<Format> {
+    let by_element = [
+        ("BkToCstmrAcctRpt>", FormatKind::Camt052),
+        ("BkToCstmrStmt>", FormatKind::Camt053),
+        ("BkToCstmrDbtCdtNtfctn>", FormatKind::Camt054),
+    ]
+    .into_iter()
+    .find(|(element, _)| head.contains(element))
+    .map(|(_, kind)| kind);
+    let by_namespace = [
+        ("camt.052.", FormatKind::Camt052),
+        ("camt.053.", FormatKind::Camt053),
+        ("camt.054.", FormatKind::Camt054),
+    ]
+    .into_iter()
+    .filter(|(marker, kind)| by_element.is_none_or(|k| k == *kind) && head.contains(marker))
+    .find_map(|(marker, kind)| {
+        // Prefer the namespace (xsd:camt.053.001.08) over a mention in a comment.
+        let p = head
+            .find(&format!("xsd:{marker}"))
+            .map(|p| p + 4)
+            .or_else(|| head.find(marker))?;
+        let version: String = head[p + marker.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let version = version.trim_end_matches('.').to_owned();
+        Some((kind, (!version.is_empty()).then_some(version)))
+    });
+    match (by_element, by_namespace) {
+        (_, Some((kind, version))) => Some(Format { kind, version }),
+        (Some(kind), None) => Some(Format {
+            kind,
+            version: None,
+        }),
+        (None, None) => None,
+    }
+}
+
+/// The encoding in the XML declaration, if any.
+pub(crate) fn declared_encoding(bytes: &[u8]) -> Option<TextEncoding> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
+    let start = head.find("<?xml")?;
+    let end = head[start..].find("?>")? + start;
+    let decl = &head[start..end];
+    let p = decl.find("encoding=")? + "encoding=".len();
+    let rest = &decl[p..];
+    let quote = rest.chars().next()?;
+    let rest = &rest[quote.len_utf8()..];
+    let label = &rest[..rest.find(quote)?];
+    TextEncoding::from_label(label)
+}
+
+/// A small element tree for one captured element (an `Ntry`, a `Bal`, the `Acct`).
+#[derive(Debug, Default)]
+struct Tree {
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug)]
+struct Node {
+    name: String,
+    text: String,
+    ccy: Option<String>,
+    children: Vec<usize>,
+    offset: u64,
+}
+
+impl Tree {
+    fn child(&self, n: usize, name: &str) -> Option<usize> {
+        self.nodes
+            .get(n)?
+            .children
+            .iter()
+            .copied()
+            .find(|c| self.nodes[*c].name == name)
+    }
+
+    fn children<'a>(&'a self, n: usize, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.nodes
+            .get(n)
+            .map(|node| node.children.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .filter(move |c| self.nodes[*c].name == name)
+    }
+
+    /// The first node at a `/`-separated path below `n`.
+    fn at(&self, n: usize, path: &str) -> Option<usize> {
+        path.split('/')
+            .try_fold(n, |cur, part| self.child(cur, part))
+    }
+
+    /// Every node at a path below `n` (each step may repeat).
+    fn all(&self, n: usize, path: &str) -> Vec<usize> {
+        let mut cur = vec![n];
+        for part in path.split('/') {
+            cur = cur
+                .iter()
+                .flat_map(|c| self.children(*c, part).collect::<Vec<_>>())
+                .collect();
+        }
+        cur
+    }
+
+    fn text(&self, n: usize, path: &str) -> Option<&str> {
+        let t = self.nodes[self.at(n, path)?].text.trim();
+        (!t.is_empty()).then_some(t)
+    }
+
+    /// The text of every node at a path, with line breaks and indentation inside the
+    /// text folded to single spaces.
+    fn lines(&self, n: usize, path: &str) -> Vec<String> {
+        self.all(n, path)
+            .into_iter()
+            .map(|x| squash(&self.nodes[x].text))
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// The first non-empty text among alternative paths (element moves between versions).
+    fn first_text(&self, n: usize, paths: &[&str]) -> Option<&str> {
+        paths.iter().find_map(|p| self.text(n, p))
+    }
+
+    fn offset(&self, n: usize) -> u64 {
+        self.nodes.get(n).map_or(0, |x| x.offset)
+    }
+}
+
+/// Folds line breaks with their indentation to single spaces and trims.
+fn squash(s: &str) -> String {
+    let t = s.trim();
+    if !t.contains('\n') {
+        return t.to_owned();
+    }
+    t.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An amount element (`<Amt Ccy="EUR">1.00</Amt>`) read as money.
+enum AmountRead {
+    Ok(Money),
+    Missing,
+    Bad(String),
+}
+
+fn amount_at(t: &Tree, n: usize, path: &str) -> AmountRead {
+    let Some(node) = t.at(n, path) else {
+        return AmountRead::Missing;
+    };
+    let text = t.nodes[node].text.trim();
+    let ccy = t.nodes[node].ccy.as_deref().unwrap_or("");
+    let Some(v) = parse_amount(text) else {
+        return AmountRead::Bad(format!("'{text}' is not a decimal amount"));
+    };
+    match Currency::parse(ccy) {
+        Ok(c) => AmountRead::Ok(Money::new(v, c)),
+        Err(_) => AmountRead::Bad(format!("the Ccy attribute '{ccy}' is not an ISO 4217 code")),
+    }
+}
+
+fn money_at(t: &Tree, n: usize, path: &str) -> Option<Money> {
+    match amount_at(t, n, path) {
+        AmountRead::Ok(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn date_at(t: &Tree, n: usize, path: &str) -> Option<NaiveDate> {
+    let s = t.first_text(n, &[&format!("{path}/Dt"), &format!("{path}/DtTm")])?;
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+fn sign_of(t: &Tree, n: usize) -> Option<Decimal> {
+    match t.text(n, "CdtDbtInd")? {
+        "CRDT" => Some(Decimal::ONE),
+        "DBIT" => Some(Decimal::NEGATIVE_ONE),
+        _ => None,
+    }
+}
+
+/// What is being read in the current statement.
+struct StmtState {
+    index: usize,
+    offset: u64,
+    id: Option<String>,
+    /// The date the statement or notification was created (`CreDtTm`).
+    created: Option<NaiveDate>,
+    acct: Option<Tree>,
+    currency: Option<Currency>,
+    account: Option<AccountId>,
+    balances: Vec<Balance>,
+    summary: Option<Tree>,
+    entries: Vec<BankEntry>,
+    checks: Vec<Check>,
+    ntry_count: u64,
+    ntry_abs: Decimal,
+    ntry_net: Decimal,
+    credits: (u64, Decimal),
+    debits: (u64, Decimal),
+}
+
+const CAPTURED: [&str; 6] = ["Id", "CreDtTm", "Acct", "Bal", "TxsSummry", "Ntry"];
+const CONTAINERS: [&str; 3] = ["Stmt", "Rpt", "Ntfctn"];
+
+/// Reads a camt file into `out`.
+pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
+    let mut rep = Reporter {
+        options,
+        problems: &mut out.problems,
+    };
+    let kind = out.format.kind;
+    let mut keys = KeyMaker::default();
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut depth: usize = 0;
+    let mut container_depth: Option<usize> = None;
+    let mut stmt: Option<StmtState> = None;
+    let mut stmt_count = 0usize;
+    let mut ntry_count = 0usize;
+    // The element being captured, with the depth it started at and its node stack.
+    let mut capture: Option<(Tree, usize, Vec<usize>)> = None;
+    let mut broken = false;
+    loop {
+        let pos = reader.buffer_position();
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(e) => {
+                rep.error(
+                    Position::Byte(reader.error_position()),
+                    "XML",
+                    format!("the XML is malformed ({e}); nothing after this point could be read"),
+                    "the file is damaged or truncated; ask the bank to send it again",
+                );
+                broken = true;
+                break;
+            }
+        };
+        match event {
+            Event::Start(s) => {
+                depth += 1;
+                let name = s.local_name().into_inner().to_owned();
+                if let Some((tree, _, open)) = capture.as_mut() {
+                    let ccy = s
+                        .try_get_attribute("Ccy")
+                        .ok()
+                        .flatten()
+                        .map(|a| a.value.into_owned());
+                    let idx = tree.nodes.len();
+                    tree.nodes.push(Node {
+                        name,
+                        text: String::new(),
+                        ccy,
+                        children: Vec::new(),
+                        offset: pos,
+                    });
+                    if let Some(parent) = open.last() {
+                        tree.nodes[*parent].children.push(idx);
+                    }
+                    open.push(idx);
+                } else if container_depth.is_none() && CONTAINERS.contains(&name.as_str()) {
+                    container_depth = Some(depth);
+                    stmt_count += 1;
+                    ntry_count = 0;
+                    stmt = Some(new_stmt(stmt_count, pos));
+                } else if container_depth == Some(depth - 1) && CAPTURED.contains(&name.as_str()) {
+                    if name == "Ntry" {
+                        ntry_count += 1;
+                    }
+                    let ccy = s
+                        .try_get_attribute("Ccy")
+                        .ok()
+                        .flatten()
+                        .map(|a| a.value.into_owned());
+                    let tree = Tree {
+                        nodes: vec![Node {
+                            name,
+                            text: String::new(),
+                            ccy,
+                            children: Vec::new(),
+                            offset: pos,
+                        }],
+                    };
+                    capture = Some((tree, depth, vec![0]));
+                }
+            }
+            Event::Empty(s) => {
+                if let Some((tree, _, open)) = capture.as_mut() {
+                    let idx = tree.nodes.len();
+                    tree.nodes.push(Node {
+                        name: s.local_name().into_inner().to_owned(),
+                        text: String::new(),
+                        ccy: None,
+                        children: Vec::new(),
+                        offset: pos,
+                    });
+                    if let Some(parent) = open.last() {
+                        tree.nodes[*parent].children.push(idx);
+                    }
+                }
+            }
+            Event::Text(t) => {
+                if let Some((tree, _, open)) = capture.as_mut()
+                    && let Some(n) = open.last()
+                {
+                    tree.nodes[*n].text.push_str(&t.xml10_content());
+                }
+            }
+            Event::CData(t) => {
+                if let Some((tree, _, open)) = capture.as_mut()
+                    && let Some(n) = open.last()
+                {
+                    tree.nodes[*n].text.push_str(&t.into_inner());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some((tree, _, open)) = capture.as_mut()
+                    && let Some(n) = open.last()
+                {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => Some(c),
+                        _ => match r.xml10_content().as_ref() {
+                            "amp" => Some('&'),
+                            "lt" => Some('<'),
+                            "gt" => Some('>'),
+                            "quot" => Some('"'),
+                            "apos" => Some('\''),
+                            _ => None,
+                        },
+                    };
+                    if let Some(c) = resolved {
+                        tree.nodes[*n].text.push(c);
+                    }
+                }
+            }
+            Event::End(_) => {
+                let closing_capture = capture.as_ref().is_some_and(|(_, d, _)| *d == depth);
+                if closing_capture {
+                    if let (Some((tree, _, _)), Some(st)) = (capture.take(), stmt.as_mut()) {
+                        let here = format!("{}[{}]", container_name(kind), st.index);
+                        absorb(tree, st, &here, ntry_count, options, &mut keys, &mut rep);
+                    }
+                } else if let Some((_, _, open)) = capture.as_mut() {
+                    open.pop();
+                } else if container_depth == Some(depth) {
+                    container_depth = None;
+                    if let Some(st) = stmt.take()
+                        && let Some(s) = finish_stmt(st, kind, &mut rep)
+                    {
+                        out.statements.push(s);
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if depth > 0 && !broken {
+        rep.error(
+            Position::Byte(u64::try_from(text.len()).unwrap_or(u64::MAX)),
+            "XML",
+            format!(
+                "the file ends inside {} open elements; it is truncated",
+                depth
+            ),
+            "the entries before the cut are kept; ask the bank to send the whole file",
+        );
+    }
+    if let Some(st) = stmt.take()
+        && let Some(s) = finish_stmt(st, kind, &mut rep)
+    {
+        out.statements.push(s);
+    }
+    if out.statements.is_empty() {
+        rep.error(
+            Position::Byte(0),
+            container_name(kind),
+            format!(
+                "no {} element was found, so the file holds no statement",
+                container_name(kind)
+            ),
+            "check that this is the bank's camt export and that it is complete",
+        );
+    }
+}
+
+fn container_name(kind: FormatKind) -> &'static str {
+    match kind {
+        FormatKind::Camt052 => "Rpt",
+        FormatKind::Camt054 => "Ntfctn",
+        _ => "Stmt",
+    }
+}
+
+fn new_stmt(index: usize, offset: u64) -> StmtState {
+    StmtState {
+        index,
+        offset,
+        id: None,
+        created: None,
+        acct: None,
+        currency: None,
+        account: None,
+        balances: Vec::new(),
+        summary: None,
+        entries: Vec::new(),
+        checks: Vec::new(),
+        ntry_count: 0,
+        ntry_abs: Decimal::ZERO,
+        ntry_net: Decimal::ZERO,
+        credits: (0, Decimal::ZERO),
+        debits: (0, Decimal::ZERO),
+    }
+}
+
+/// Takes a captured element into the statement being read.
+#[allow(clippy::too_many_arguments)]
+fn absorb(
+    tree: Tree,
+    st: &mut StmtState,
+    here: &str,
+    ntry_index: usize,
+    options: &ParseOptions,
+    keys: &mut KeyMaker,
+    rep: &mut Reporter<'_>,
+) {
+    match tree.nodes[0].name.as_str() {
+        "Id" => st.id = Some(tree.nodes[0].text.trim().to_owned()),
+        "CreDtTm" => {
+            st.created = tree.nodes[0]
+                .text
+                .trim()
+                .get(..10)
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        }
+        "Acct" => {
+            st.currency = tree
+                .text(0, "Ccy")
+                .and_then(|c| Currency::parse(c).ok())
+                .or(st.currency);
+            st.acct = Some(tree);
+        }
+        "Bal" => {
+            if let Some(b) = read_balance(&tree, here, rep) {
+                st.currency.get_or_insert(b.amount.currency);
+                st.balances.push(b);
+            }
+        }
+        "TxsSummry" => st.summary = Some(tree),
+        "Ntry" => {
+            let path = format!("{here}/Ntry[{ntry_index}]");
+            read_ntry(&tree, st, &path, options, keys, rep);
+        }
+        _ => {}
+    }
+}
+
+fn read_balance(t: &Tree, here: &str, rep: &mut Reporter<'_>) -> Option<Balance> {
+    let code = t
+        .first_text(0, &["Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry", "Tp/Cd"])
+        .unwrap_or("")
+        .to_owned();
+    let position = Position::Element {
+        path: format!("{here}/Bal[{code}]/Amt"),
+        offset: t.offset(0),
+    };
+    let amount = match amount_at(t, 0, "Amt") {
+        AmountRead::Ok(m) => m,
+        AmountRead::Missing => {
+            rep.error(
+                position,
+                "Bal/Amt",
+                "the balance has no amount",
+                "the balance is ignored; ask the bank for a corrected file",
+            );
+            return None;
+        }
+        AmountRead::Bad(why) => {
+            rep.error(
+                position,
+                "Bal/Amt",
+                format!("{why}; the balance is ignored"),
+                "expected e.g. <Amt Ccy=\"EUR\">1234.56</Amt>",
+            );
+            return None;
+        }
+    };
+    let sign = sign_of(t, 0).unwrap_or(Decimal::ONE);
+    Some(Balance {
+        amount: Money::new(sign * amount.amount, amount.currency),
+        date: date_at(t, 0, "Dt"),
+        code,
+    })
+}
+
+fn account_of(st: &mut StmtState, fallback: Currency) -> AccountId {
+    if let Some(a) = &st.account {
+        return a.clone();
+    }
+    let currency = *st.currency.get_or_insert(fallback);
+    let a = match &st.acct {
+        Some(t) => {
+            let iban = t.text(0, "Id/IBAN");
+            let other = t.text(0, "Id/Othr/Id");
+            match (iban, other) {
+                (Some(i), o) => AccountId {
+                    iban: Some(i.to_owned()),
+                    other: o.map(str::to_owned),
+                    currency,
+                },
+                (None, Some(o)) => account_from(o, currency),
+                (None, None) => AccountId {
+                    iban: None,
+                    other: None,
+                    currency,
+                },
+            }
+        }
+        None => AccountId {
+            iban: None,
+            other: None,
+            currency,
+        },
+    };
+    st.account = Some(a.clone());
+    a
+}
+
+/// What one `TxDtls` says.
+#[derive(Debug, Default, Clone)]
+struct Detail {
+    node: usize,
+    amount: Option<Decimal>,
+    bank_ref: Option<String>,
+    end_to_end: Option<String>,
+    counterparty: Counterparty,
+    remittance: Vec<String>,
+    refs: Vec<StructuredRef>,
+    exchange: Option<ExchangeDetail>,
+    charges: Vec<Charge>,
+    bank_tx_code: Option<String>,
+    returned: bool,
+}
+
+fn bank_tx_code(t: &Tree, n: usize) -> Option<String> {
+    let domain = t.text(n, "BkTxCd/Domn/Cd");
+    let family = t.text(n, "BkTxCd/Domn/Fmly/Cd");
+    let sub = t.text(n, "BkTxCd/Domn/Fmly/SubFmlyCd");
+    match (domain, family, sub) {
+        (Some(d), Some(f), Some(s)) => Some(format!("{d}/{f}/{s}")),
+        (Some(d), Some(f), None) => Some(format!("{d}/{f}")),
+        (Some(d), None, _) => Some(d.to_owned()),
+        _ => t.text(n, "BkTxCd/Prtry/Cd").map(str::to_owned),
+    }
+}
+
+/// Charges records: `Chrgs/Rcrd` from .03 on, repeated `Chrgs` with `Amt` in .02.
+fn charges(t: &Tree, n: usize) -> Vec<Charge> {
+    let mut out = Vec::new();
+    for c in t.children(n, "Chrgs") {
+        let records: Vec<usize> = {
+            let r: Vec<usize> = t.children(c, "Rcrd").collect();
+            if r.is_empty() && t.child(c, "Amt").is_some() {
+                vec![c]
+            } else {
+                r
+            }
+        };
+        for r in records {
+            let Some(m) = money_at(t, r, "Amt") else {
+                continue;
+            };
+            out.push(Charge {
+                amount: m.abs(),
+                included: t.text(r, "ChrgInclInd") == Some("true"),
+                kind: t
+                    .first_text(r, &["Tp/Cd", "Tp/Prtry/Id", "Br"])
+                    .map(str::to_owned),
+            });
+        }
+    }
+    out
+}
+
+fn exchange(t: &Tree, n: usize, account_currency: Currency) -> Option<ExchangeDetail> {
+    let instructed = money_at(t, n, "AmtDtls/InstdAmt/Amt")?;
+    let xchg = [
+        "AmtDtls/InstdAmt/CcyXchg",
+        "AmtDtls/TxAmt/CcyXchg",
+        "AmtDtls/CntrValAmt/CcyXchg",
+    ]
+    .iter()
+    .find_map(|p| t.at(n, p));
+    let rate = xchg
+        .and_then(|x| t.text(x, "XchgRate"))
+        .and_then(parse_amount);
+    if instructed.currency == account_currency && rate.is_none() {
+        return None;
+    }
+    let ccy = |p: &str| {
+        xchg.and_then(|x| t.text(x, p))
+            .and_then(|c| Currency::parse(c).ok())
+    };
+    Some(ExchangeDetail {
+        instructed,
+        rate,
+        source_currency: ccy("SrcCcy"),
+        target_currency: ccy("TrgtCcy"),
+    })
+}
+
+fn read_detail(t: &Tree, d: usize, entry_sign: Decimal, currency: Currency) -> Detail {
+    let sign = sign_of(t, d).unwrap_or(entry_sign);
+    // The other party is the payer of a credit and the payee of a debit.
+    let credit = sign.is_sign_positive();
+    // The detail's amount in the account currency: TxDtls/Amt (.03 on), else the
+    // transaction amount or counter value in AmtDtls.
+    let amount = ["Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt"]
+        .iter()
+        .filter_map(|p| money_at(t, d, p))
+        .find(|m| m.currency == currency)
+        .map(|m| sign * m.amount);
+    let (party, acct, agent) = if credit {
+        ("Dbtr", "DbtrAcct", "DbtrAgt")
+    } else {
+        ("Cdtr", "CdtrAcct", "CdtrAgt")
+    };
+    let name = t
+        .first_text(
+            d,
+            &[
+                &format!("RltdPties/{party}/Nm"),
+                &format!("RltdPties/{party}/Pty/Nm"),
+                &format!("RltdPties/Ultmt{party}/Nm"),
+                &format!("RltdPties/Ultmt{party}/Pty/Nm"),
+            ],
+        )
+        .map(str::to_owned);
+    let account = t
+        .first_text(
+            d,
+            &[
+                &format!("RltdPties/{acct}/Id/IBAN"),
+                &format!("RltdPties/{acct}/Id/Othr/Id"),
+            ],
+        )
+        .map(str::to_owned);
+    let bic = t
+        .first_text(
+            d,
+            &[
+                &format!("RltdAgts/{agent}/FinInstnId/BICFI"),
+                &format!("RltdAgts/{agent}/FinInstnId/BIC"),
+            ],
+        )
+        .map(str::to_owned);
+    let mut remittance: Vec<String> = t.lines(d, "RmtInf/Ustrd");
+    let mut refs = Vec::new();
+    for s in t.all(d, "RmtInf/Strd") {
+        if let Some(r) = t.text(s, "CdtrRefInf/Ref") {
+            let scheme = t.first_text(
+                s,
+                &[
+                    "CdtrRefInf/Tp/CdOrPrtry/Cd",
+                    "CdtrRefInf/Tp/CdOrPrtry/Prtry",
+                ],
+            );
+            refs.push(classify(scheme, r));
+        }
+        remittance.extend(t.lines(s, "AddtlRmtInf"));
+    }
+    for line in &remittance {
+        for r in recognise_refs(line) {
+            if !refs.iter().any(|x| x.value == r.value) {
+                refs.push(r);
+            }
+        }
+    }
+    if remittance.is_empty()
+        && let Some(a) = t.text(d, "AddtlTxInf")
+    {
+        remittance.push(a.to_owned());
+    }
+    Detail {
+        node: d,
+        amount,
+        bank_ref: t.text(d, "Refs/AcctSvcrRef").map(str::to_owned),
+        end_to_end: t
+            .text(d, "Refs/EndToEndId")
+            .filter(|r| !is_placeholder_ref(r))
+            .map(str::to_owned),
+        counterparty: Counterparty { name, account, bic },
+        remittance,
+        refs,
+        exchange: exchange(t, d, currency),
+        charges: charges(t, d),
+        bank_tx_code: bank_tx_code(t, d),
+        returned: t.at(d, "RtrInf").is_some(),
+    }
+}
+
+fn read_ntry(
+    t: &Tree,
+    st: &mut StmtState,
+    path: &str,
+    options: &ParseOptions,
+    keys: &mut KeyMaker,
+    rep: &mut Reporter<'_>,
+) {
+    let at = |field: &str| Position::Element {
+        path: format!("{path}/{field}"),
+        offset: t.offset(0),
+    };
+    let amount = match amount_at(t, 0, "Amt") {
+        AmountRead::Ok(m) => m,
+        AmountRead::Missing => {
+            rep.error(
+                at("Amt"),
+                "Ntry/Amt",
+                "the entry has no amount; it was skipped",
+                "ask the bank for a corrected file; the balance check will show the gap",
+            );
+            return;
+        }
+        AmountRead::Bad(why) => {
+            rep.error(
+                at("Amt"),
+                "Ntry/Amt",
+                format!("{why}; the entry was skipped"),
+                "expected e.g. <Amt Ccy=\"EUR\">1234.56</Amt>; the balance check will show the gap",
+            );
+            return;
+        }
+    };
+    let Some(sign) = sign_of(t, 0) else {
+        rep.error(
+            at("CdtDbtInd"),
+            "Ntry/CdtDbtInd",
+            format!(
+                "'{}' is not CRDT or DBIT, so the direction of {} is unknown; the entry was skipped",
+                t.text(0, "CdtDbtInd").unwrap_or(""),
+                amount
+            ),
+            "ask the bank for a corrected file",
+        );
+        return;
+    };
+    let account = account_of(st, amount.currency);
+    if amount.currency != account.currency {
+        rep.warning(
+            at("Amt"),
+            "Ntry/Amt",
+            format!(
+                "the entry is in {} but the account is in {}; it is kept in {}",
+                amount.currency, account.currency, amount.currency
+            ),
+            "check the account currency the bank reports; reconciliation will treat it as a foreign-currency movement",
+        );
+    }
+    let signed = sign * amount.amount;
+    st.ntry_count += 1;
+    st.ntry_abs += amount.amount;
+    st.ntry_net += signed;
+    if sign.is_sign_positive() {
+        st.credits.0 += 1;
+        st.credits.1 += amount.amount;
+    } else {
+        st.debits.0 += 1;
+        st.debits.1 += amount.amount;
+    }
+    let status_text = t
+        .first_text(0, &["Sts/Cd", "Sts/Prtry", "Sts"])
+        .unwrap_or("BOOK");
+    let status = match status_text {
+        "BOOK" => EntryStatus::Booked,
+        "INFO" => EntryStatus::Info,
+        _ => EntryStatus::Pending,
+    };
+    let mut booking_date = date_at(t, 0, "BookgDt");
+    let value_date = date_at(t, 0, "ValDt");
+    if booking_date.is_none() && value_date.is_none() && st.created.is_some() {
+        // Notifications of entries not yet booked often carry no dates of their own.
+        booking_date = st.created;
+        rep.warning(
+            at("BookgDt"),
+            "Ntry/BookgDt",
+            format!(
+                "the entry of {amount} has neither a booking nor a value date; the {} creation date {} is used",
+                container_label(st),
+                st.created.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            "the date may be a day or two off; the camt.053 statement will carry the real booking date",
+        );
+    }
+    if booking_date.is_none() && value_date.is_none() {
+        rep.error(
+            at("BookgDt"),
+            "Ntry/BookgDt",
+            format!("the entry of {amount} has neither a booking nor a value date (or they are not YYYY-MM-DD); it was skipped"),
+            "ask the bank for a corrected file; the balance check will show the gap",
+        );
+        return;
+    }
+    let reversal = t.text(0, "RvslInd") == Some("true");
+    let entry_ref = t.text(0, "AcctSvcrRef").map(str::to_owned);
+    let entry_code = bank_tx_code(t, 0);
+    let entry_info: Vec<String> = t.lines(0, "AddtlNtryInf");
+    let entry_charges = charges(t, 0);
+    let details: Vec<Detail> = t
+        .all(0, "NtryDtls/TxDtls")
+        .into_iter()
+        .map(|d| read_detail(t, d, sign, account.currency))
+        .collect();
+    let batch_count: Option<u64> = t
+        .first_text(0, &["NtryDtls/Btch/NbOfTxs"])
+        .and_then(|n| n.parse().ok());
+    if let Some(n) = batch_count
+        && !details.is_empty()
+        && details.len() > 1
+    {
+        let read = u64::try_from(details.len()).unwrap_or(u64::MAX);
+        st.checks.push(Check::compare(
+            CheckKind::EntryCount,
+            &format!("{path}: transactions in the batch (Btch/NbOfTxs)"),
+            Decimal::from(n),
+            Decimal::from(read),
+        ));
+    }
+    let statement_id = st.id.clone();
+    let base = BankEntry {
+        origin: arsync_model::Origin::new("", ""),
+        account: account.clone(),
+        statement_id,
+        booking_date,
+        value_date,
+        amount: Money::new(signed, amount.currency),
+        status,
+        bank_reference: entry_ref.clone(),
+        end_to_end_id: None,
+        bank_tx_code: entry_code.clone(),
+        counterparty: Counterparty::default(),
+        remittance: Vec::new(),
+        structured_refs: Vec::new(),
+        exchange: exchange(t, 0, account.currency),
+        charges: entry_charges.clone(),
+        reversal,
+        detail_index: None,
+    };
+    let payload_of = |n: usize| payload_text(t, n);
+    let content_key = |e: &BankEntry| {
+        vec![
+            e.booking_date.map(|d| d.to_string()).unwrap_or_default(),
+            e.value_date.map(|d| d.to_string()).unwrap_or_default(),
+            e.amount.amount.to_string(),
+            e.end_to_end_id.clone().unwrap_or_default(),
+            e.remittance.join("\n"),
+            entry_info.join("\n"),
+        ]
+    };
+    // Decide whether to split a batch into its transaction details.
+    let split = if details.len() >= 2 {
+        plan_split(&details, signed, &entry_charges, path, st)
+    } else {
+        None
+    };
+    match split {
+        Some(charge_entry) => {
+            for (i, d) in details.iter().enumerate() {
+                let idx = u32::try_from(i).unwrap_or(u32::MAX);
+                let mut e = base.clone();
+                e.amount = Money::new(d.amount.unwrap_or_default(), amount.currency);
+                fill_from_detail(&mut e, d);
+                if e.remittance.is_empty() {
+                    e.remittance = entry_info.clone();
+                }
+                e.charges = d.charges.clone();
+                e.detail_index = Some(idx);
+                let parts = content_key(&e);
+                let parts_ref: Vec<&str> = parts.iter().map(String::as_str).collect();
+                e.origin = keys.origin(
+                    &options.connection,
+                    account.key(),
+                    entry_ref.as_deref().or(d.bank_ref.as_deref()),
+                    Some(idx),
+                    &parts_ref,
+                    &payload_of(d.node),
+                );
+                st.entries.push(e);
+            }
+            if let Some(c) = charge_entry {
+                let idx = u32::try_from(details.len()).unwrap_or(u32::MAX);
+                let mut e = base.clone();
+                e.amount = Money::new(-c, amount.currency);
+                e.remittance = vec![format!(
+                    "charges deducted from the batch of {} transactions",
+                    details.len()
+                )];
+                e.charges = Vec::new();
+                e.exchange = None;
+                e.detail_index = Some(idx);
+                let parts = content_key(&e);
+                let parts_ref: Vec<&str> = parts.iter().map(String::as_str).collect();
+                e.origin = keys.origin(
+                    &options.connection,
+                    account.key(),
+                    entry_ref.as_deref(),
+                    Some(idx),
+                    &parts_ref,
+                    &payload_of(0),
+                );
+                st.entries.push(e);
+            }
+        }
+        None => {
+            let mut e = base;
+            if details.len() == 1 {
+                fill_from_detail(&mut e, &details[0]);
+                if !details[0].charges.is_empty() {
+                    e.charges = details[0].charges.clone();
+                }
+                if e.exchange.is_none() {
+                    e.exchange = details[0].exchange.clone();
+                }
+            } else {
+                // Kept whole: every detail's text and references stay with the entry.
+                for d in &details {
+                    e.remittance.extend(d.remittance.iter().cloned());
+                    e.structured_refs.extend(d.refs.iter().cloned());
+                }
+            }
+            if e.remittance.is_empty() {
+                e.remittance = entry_info.clone();
+            }
+            e.reversal = reversal || details.iter().any(|d| d.returned);
+            let single_ref = details
+                .first()
+                .filter(|_| details.len() == 1)
+                .and_then(|d| d.bank_ref.clone());
+            let key_ref = entry_ref.clone().or(single_ref);
+            if e.bank_reference.is_none() {
+                e.bank_reference = key_ref.clone();
+            }
+            let parts = content_key(&e);
+            let parts_ref: Vec<&str> = parts.iter().map(String::as_str).collect();
+            e.origin = keys.origin(
+                &options.connection,
+                account.key(),
+                key_ref.as_deref(),
+                None,
+                &parts_ref,
+                &payload_of(0),
+            );
+            st.entries.push(e);
+        }
+    }
+}
+
+fn container_label(st: &StmtState) -> &'static str {
+    if st.balances.is_empty() {
+        "notification"
+    } else {
+        "statement"
+    }
+}
+
+fn fill_from_detail(e: &mut BankEntry, d: &Detail) {
+    if d.bank_ref.is_some() {
+        e.bank_reference = d.bank_ref.clone();
+    }
+    e.end_to_end_id = d.end_to_end.clone();
+    e.counterparty = d.counterparty.clone();
+    e.remittance = d.remittance.clone();
+    e.structured_refs = d.refs.clone();
+    if d.exchange.is_some() {
+        e.exchange = d.exchange.clone();
+    }
+    if d.bank_tx_code.is_some() {
+        e.bank_tx_code = d.bank_tx_code.clone();
+    }
+    e.reversal = e.reversal || d.returned;
+}
+
+/// Whether a batch can be split without double counting: the details add up to the
+/// entry, or to the entry plus charges the bank deducted. Returns `Some(charges to book
+/// as their own entry)` to split, `None` to keep the entry whole; records the result.
+fn plan_split(
+    details: &[Detail],
+    entry: Decimal,
+    entry_charges: &[Charge],
+    path: &str,
+    st: &mut StmtState,
+) -> Option<Option<Decimal>> {
+    let amounts: Option<Vec<Decimal>> = details.iter().map(|d| d.amount).collect();
+    let Some(amounts) = amounts else {
+        st.checks.push(Check {
+            kind: CheckKind::BatchDetails,
+            passed: true,
+            expected: Some(entry),
+            actual: None,
+            message: format!(
+                "{path}: the {} transaction details carry no amount in the account currency; the entry is kept whole",
+                details.len()
+            ),
+        });
+        return None;
+    };
+    let sum: Decimal = amounts.iter().copied().sum();
+    if sum == entry {
+        st.checks.push(Check::compare(
+            CheckKind::BatchDetails,
+            &format!(
+                "{path}: the {} transaction details add up to the entry",
+                details.len()
+            ),
+            entry,
+            sum,
+        ));
+        return Some(None);
+    }
+    let total_charges: Decimal = entry_charges.iter().map(|c| c.amount.amount).sum();
+    if !total_charges.is_zero() && sum - total_charges == entry {
+        st.checks.push(Check {
+            kind: CheckKind::BatchDetails,
+            passed: true,
+            expected: Some(entry),
+            actual: Some(sum - total_charges),
+            message: format!(
+                "{path}: the {} transaction details ({sum}) less charges ({total_charges}) equal the entry ({entry}); the charges are booked as their own entry",
+                details.len()
+            ),
+        });
+        return Some(Some(total_charges));
+    }
+    st.checks.push(Check {
+        kind: CheckKind::BatchDetails,
+        passed: false,
+        expected: Some(entry),
+        actual: Some(sum),
+        message: format!(
+            "{path}: the {} transaction details add up to {sum} but the entry is {entry} (charges {total_charges}); the entry is kept whole so nothing is counted twice",
+            details.len()
+        ),
+    });
+    None
+}
+
+/// The text of a captured element, for the payload hash: element names and values in
+/// document order.
+fn payload_text(t: &Tree, n: usize) -> String {
+    let mut out = String::new();
+    let mut stack = vec![n];
+    while let Some(x) = stack.pop() {
+        let node = &t.nodes[x];
+        out.push('<');
+        out.push_str(&node.name);
+        if let Some(c) = &node.ccy {
+            out.push_str(" Ccy=");
+            out.push_str(c);
+        }
+        out.push('>');
+        out.push_str(node.text.trim());
+        stack.extend(node.children.iter().rev());
+    }
+    out
+}
+
+fn finish_stmt(mut st: StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> Option<Statement> {
+    let here = format!("{}[{}]", container_name(kind), st.index);
+    let Some(currency) = st
+        .currency
+        .or_else(|| st.balances.first().map(|b| b.amount.currency))
+    else {
+        if st.ntry_count == 0 {
+            // An empty notification or report: nothing to keep.
+            return None;
+        }
+        rep.error(
+            Position::Element {
+                path: here,
+                offset: st.offset,
+            },
+            "Acct/Ccy",
+            "the statement's currency is unknown",
+            "ask the bank for a corrected file",
+        );
+        return None;
+    };
+    let account = account_of(&mut st, currency);
+    let mut s = Statement::new(
+        account,
+        Position::Element {
+            path: here.clone(),
+            offset: st.offset,
+        },
+    );
+    s.id = st.id.clone();
+    s.opening = ["OPBD", "PRCD"]
+        .iter()
+        .find_map(|c| st.balances.iter().find(|b| b.code == *c))
+        .cloned();
+    s.closing = st.balances.iter().find(|b| b.code == "CLBD").cloned();
+    s.entries = std::mem::take(&mut st.entries);
+    s.checks = std::mem::take(&mut st.checks);
+    if let Some(t) = &st.summary {
+        summary_checks(t, &st, &here, &mut s);
+    }
+    Some(s)
+}
+
+fn summary_checks(t: &Tree, st: &StmtState, here: &str, s: &mut Statement) {
+    let num = |p: &str| t.text(0, p).and_then(|v| v.parse::<u64>().ok());
+    let dec = |p: &str| t.text(0, p).and_then(parse_amount);
+    if let Some(n) = num("TtlNtries/NbOfNtries") {
+        s.checks.push(Check::compare(
+            CheckKind::EntryCount,
+            &format!("{here}: number of entries (TxsSummry/TtlNtries/NbOfNtries)"),
+            Decimal::from(n),
+            Decimal::from(st.ntry_count),
+        ));
+    }
+    if let Some(v) = dec("TtlNtries/Sum") {
+        s.checks.push(Check::compare(
+            CheckKind::ControlTotal,
+            &format!("{here}: sum of entries (TxsSummry/TtlNtries/Sum)"),
+            v,
+            st.ntry_abs,
+        ));
+    }
+    let net = match (
+        dec("TtlNtries/TtlNetNtry/Amt"),
+        t.text(0, "TtlNtries/TtlNetNtry/CdtDbtInd"),
+    ) {
+        (Some(v), ind) => Some((v, ind)),
+        (None, _) => dec("TtlNtries/TtlNetNtryAmt").map(|v| (v, t.text(0, "TtlNtries/CdtDbtInd"))),
+    };
+    if let Some((v, ind)) = net {
+        let signed = if ind == Some("DBIT") { -v } else { v };
+        s.checks.push(Check::compare(
+            CheckKind::ControlTotal,
+            &format!("{here}: net total of entries (TxsSummry/TtlNtries/TtlNetNtry)"),
+            signed,
+            st.ntry_net,
+        ));
+    }
+    for (side, (count, sum)) in [("TtlCdtNtries", st.credits), ("TtlDbtNtries", st.debits)] {
+        if let Some(n) = num(&format!("{side}/NbOfNtries")) {
+            s.checks.push(Check::compare(
+                CheckKind::EntryCount,
+                &format!("{here}: number of entries (TxsSummry/{side}/NbOfNtries)"),
+                Decimal::from(n),
+                Decimal::from(count),
+            ));
+        }
+        if let Some(v) = dec(&format!("{side}/Sum")) {
+            s.checks.push(Check::compare(
+                CheckKind::ControlTotal,
+                &format!("{here}: sum of entries (TxsSummry/{side}/Sum)"),
+                v,
+                sum,
+            ));
+        }
+    }
+}

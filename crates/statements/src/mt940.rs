@@ -1,0 +1,898 @@
+//! SWIFT MT940 customer statements and MT942 interim reports.
+//!
+//! Read line by line: SOH/ETX framing and SWIFT `{1:..}{2:..}{4:` block headers are
+//! dropped, a lone `-` ends a message, text before the first `:20:` (preambles, sender
+//! lines) is skipped. Pages of one statement (`:62M:` followed by `:60M:` for the same
+//! account) are joined and their continuity checked. `:61:` is read with every subfield
+//! (value date, entry date with year rollover, reversal mark, funds code, amount, type,
+//! customer and bank reference, supplementary details); `:86:` is read as German
+//! `?20`-`?63` structured text, SWIFT `/KEY/value` text or free lines.
+
+use crate::fields::{Reporter, account_from, parse_amount};
+use crate::keys::{KeyMaker, is_placeholder_ref};
+use crate::refs::recognise_refs;
+use crate::{
+    Balance, Check, CheckKind, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement,
+};
+use arsync_model::{
+    AccountId, BankEntry, Counterparty, Currency, Decimal, EntryStatus, Money, NaiveDate,
+};
+
+/// Recognises MT940 or MT942 from the start of a file.
+pub(crate) fn detect(head: &str) -> Option<Format> {
+    let has = |t: &str| head.contains(t);
+    if !(has(":20:") && (has(":25:") || has(":61:") || has(":28C:"))) {
+        return None;
+    }
+    let mt942 = has("{2:I942")
+        || has("{2:O942")
+        || ((has(":34F:") || has(":13D:") || has(":90D:") || has(":90C:")) && !has(":60F:"));
+    Some(Format {
+        kind: if mt942 {
+            FormatKind::Mt942
+        } else {
+            FormatKind::Mt940
+        },
+        version: None,
+    })
+}
+
+const KNOWN_TAGS: &[&str] = &[
+    "20", "21", "25", "25P", "28", "28C", "60F", "60M", "61", "86", "62F", "62M", "64", "65",
+    "34F", "13", "13D", "90D", "90C", "NS",
+];
+
+/// One tag with its (possibly multi-line) value.
+#[derive(Debug)]
+struct Field {
+    tag: String,
+    lines: Vec<String>,
+    line: u32,
+}
+
+/// Splits the text into messages of fields.
+fn messages(text: &str) -> Vec<Vec<Field>> {
+    let mut out: Vec<Vec<Field>> = Vec::new();
+    let mut current: Vec<Field> = Vec::new();
+    let mut in_message = false;
+    for (i, raw) in text.split('\n').enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let mut line: &str = raw.trim_end_matches('\r');
+        let cleaned: String;
+        if line.contains(['\u{1}', '\u{3}']) {
+            cleaned = line.replace(['\u{1}', '\u{3}'], "");
+            line = &cleaned;
+        }
+        // SWIFT envelope: "{1:F01...}{2:I940...}{4:" then the text block.
+        if line.starts_with('{') {
+            if let Some(p) = line.find("{4:") {
+                line = &line[p + 3..];
+            } else {
+                continue;
+            }
+        }
+        let t = line.trim();
+        if t == "-" || t == "-}" || t.starts_with("-}") {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            in_message = false;
+            continue;
+        }
+        if let Some((tag, value)) = split_tag(line) {
+            if tag == "20" && !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            if tag == "20" {
+                in_message = true;
+            }
+            if in_message {
+                current.push(Field {
+                    tag: tag.to_owned(),
+                    lines: vec![value.to_owned()],
+                    line: line_no,
+                });
+            }
+            continue;
+        }
+        if in_message
+            && let Some(f) = current.last_mut()
+            && (!t.is_empty() || f.tag == "86")
+        {
+            f.lines.push(line.to_owned());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn split_tag(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix(':')?;
+    let end = rest.find(':')?;
+    let tag = &rest[..end];
+    KNOWN_TAGS.contains(&tag).then(|| (tag, &rest[end + 1..]))
+}
+
+/// Reads MT940/MT942 text into `out`.
+pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
+    let interim = out.format.kind == FormatKind::Mt942;
+    let mut keys = KeyMaker::default();
+    let mut rep = Reporter {
+        options,
+        problems: &mut out.problems,
+    };
+    let msgs = messages(text);
+    if msgs.is_empty() {
+        rep.error(
+            Position::Line(1),
+            ":20:",
+            "no statement found: there is no ':20:' tag",
+            "check that the file is an MT940/MT942 export and not a PDF or CSV",
+        );
+    }
+    // Each statement with the pages it was assembled from.
+    let mut statements: Vec<(Statement, Vec<PageSummary>)> = Vec::new();
+    for msg in msgs {
+        let Some(page) = read_message(&msg, interim, options, &mut keys, &mut rep) else {
+            continue;
+        };
+        let summary = PageSummary {
+            id: page.statement.id.clone().unwrap_or_default(),
+            booked: page.statement.booked_total(),
+            opening: page.opening.clone(),
+            closing: page.closing.clone(),
+        };
+        let continues = page.opening.as_ref().is_some_and(|b| b.code == "60M")
+            && statements.last().is_some_and(|(s, _)| {
+                s.account == page.statement.account
+                    && s.closing.as_ref().is_some_and(|c| c.code == "62M")
+            });
+        let mut st = page.statement;
+        match statements.last_mut() {
+            Some((prev, pages)) if continues => {
+                prev.entries.append(&mut st.entries);
+                prev.checks.append(&mut st.checks);
+                prev.closing = page.closing;
+                pages.push(summary);
+            }
+            _ => {
+                st.opening = page.opening;
+                st.closing = page.closing;
+                statements.push((st, vec![summary]));
+            }
+        }
+    }
+    for (mut st, pages) in statements {
+        if pages.len() > 1 {
+            page_checks(&mut st, &pages);
+        }
+        out.statements.push(st);
+    }
+}
+
+/// What one page of a multi-page statement said and held.
+struct PageSummary {
+    id: String,
+    booked: Decimal,
+    opening: Option<Balance>,
+    closing: Option<Balance>,
+}
+
+/// For a statement sent in pages: each page balances on its own, and each page opens
+/// (`:60M:`) with the previous page's closing (`:62M:`).
+fn page_checks(st: &mut Statement, pages: &[PageSummary]) {
+    for (n, p) in pages.iter().enumerate() {
+        if let (Some(o), Some(c)) = (&p.opening, &p.closing) {
+            st.checks.push(Check::compare(
+                CheckKind::Balance,
+                &format!(
+                    "page {} of {} ({}): :{}: + entries against :{}:",
+                    n + 1,
+                    pages.len(),
+                    p.id,
+                    o.code,
+                    c.code
+                ),
+                c.amount.amount,
+                o.amount.amount + p.booked,
+            ));
+        }
+        if n > 0
+            && let (Some(prev_close), Some(o)) = (&pages[n - 1].closing, &p.opening)
+        {
+            st.checks.push(Check::compare(
+                CheckKind::PageContinuity,
+                &format!(
+                    "page {} ({}) opening :60M: against page {} closing :62M:",
+                    n + 1,
+                    p.id,
+                    n
+                ),
+                prev_close.amount.amount,
+                o.amount.amount,
+            ));
+        }
+    }
+}
+
+struct Page {
+    statement: Statement,
+    opening: Option<Balance>,
+    closing: Option<Balance>,
+}
+
+struct RawEntry<'a> {
+    line: u32,
+    field61: &'a Field,
+    info: Vec<&'a Field>,
+}
+
+fn read_message(
+    msg: &[Field],
+    interim: bool,
+    options: &ParseOptions,
+    keys: &mut KeyMaker,
+    rep: &mut Reporter<'_>,
+) -> Option<Page> {
+    let first_line = msg.first().map_or(1, |f| f.line);
+    let mut reference = None;
+    let mut account_raw: Option<&str> = None;
+    let mut seq = None;
+    let mut opening = None;
+    let mut closing = None;
+    let mut raw_entries: Vec<RawEntry<'_>> = Vec::new();
+    let mut currency: Option<Currency> = None;
+    let mut totals: Vec<(&str, u32, Option<u64>, Option<Decimal>)> = Vec::new();
+    for f in msg {
+        let v = f.lines.first().map_or("", |s| s.trim());
+        match f.tag.as_str() {
+            "20" => reference = Some(v.to_owned()),
+            "25" | "25P" => account_raw = Some(v),
+            "28" | "28C" => seq = Some(v.to_owned()),
+            "60F" | "60M" | "62F" | "62M" => {
+                let b = read_balance(&f.tag, v, f.line, rep);
+                if let Some(b) = b {
+                    currency.get_or_insert(b.amount.currency);
+                    if f.tag.starts_with("60") {
+                        opening = Some(b);
+                    } else {
+                        closing = Some(b);
+                    }
+                }
+            }
+            "34F" => {
+                if let Some(c) = v.get(..3).and_then(|c| Currency::parse(c).ok()) {
+                    currency.get_or_insert(c);
+                }
+            }
+            "90D" | "90C" => {
+                // Number of entries, currency, sum.
+                let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+                let count = v[..digits].parse::<u64>().ok();
+                let ccy = v.get(digits..digits + 3);
+                if let Some(c) = ccy.and_then(|c| Currency::parse(c).ok()) {
+                    currency.get_or_insert(c);
+                }
+                let sum = v.get(digits + 3..).and_then(parse_amount);
+                totals.push((
+                    if f.tag == "90D" { "debit" } else { "credit" },
+                    f.line,
+                    count,
+                    sum,
+                ));
+            }
+            "61" => raw_entries.push(RawEntry {
+                line: f.line,
+                field61: f,
+                info: Vec::new(),
+            }),
+            "86" | "NS" => {
+                if let Some(e) = raw_entries.last_mut() {
+                    e.info.push(f);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(currency) = currency else {
+        rep.error(
+            Position::Line(first_line),
+            ":60F:",
+            format!(
+                "statement {} has no balance or floor limit to take the account currency from, so its {} entries cannot be read",
+                reference.as_deref().unwrap_or("?"),
+                raw_entries.len()
+            ),
+            "the bank must send :60F: (MT940) or :34F: (MT942); ask for a complete export",
+        );
+        return None;
+    };
+    let account: AccountId = match account_raw {
+        Some(a) => account_from(a, currency),
+        None => {
+            rep.error(
+                Position::Line(first_line),
+                ":25:",
+                "the statement has no account identification (:25:)",
+                "the entries are kept under account 'unknown'; ask the bank for a complete export",
+            );
+            AccountId {
+                iban: None,
+                other: None,
+                currency,
+            }
+        }
+    };
+    let mut st = Statement::new(account, Position::Line(first_line));
+    st.id = match (&reference, &seq) {
+        (Some(r), Some(s)) => Some(format!("{r}/{s}")),
+        (Some(r), None) => Some(r.clone()),
+        _ => None,
+    };
+    let status = if interim {
+        EntryStatus::Pending
+    } else {
+        EntryStatus::Booked
+    };
+    for raw in &raw_entries {
+        if let Some(e) = read_entry(raw, &st, status, options, keys, rep) {
+            st.entries.push(e);
+        }
+    }
+    for (side, line, count, sum) in totals {
+        let of_side: Vec<&BankEntry> = st
+            .entries
+            .iter()
+            .filter(|e| (side == "credit") == e.is_credit())
+            .collect();
+        if let Some(c) = count {
+            let n = u64::try_from(of_side.len()).unwrap_or(u64::MAX);
+            st.checks.push(Check::compare(
+                CheckKind::EntryCount,
+                &format!(
+                    "number of {side} entries (:90{}: line {line})",
+                    &side[..1].to_ascii_uppercase()
+                ),
+                Decimal::from(c),
+                Decimal::from(n),
+            ));
+        }
+        if let Some(s) = sum {
+            let total: Decimal = of_side.iter().map(|e| e.amount.amount.abs()).sum();
+            st.checks.push(Check::compare(
+                CheckKind::ControlTotal,
+                &format!(
+                    "sum of {side} entries (:90{}: line {line})",
+                    &side[..1].to_ascii_uppercase()
+                ),
+                s,
+                total,
+            ));
+        }
+    }
+    Some(Page {
+        statement: st,
+        opening,
+        closing,
+    })
+}
+
+fn read_balance(tag: &str, v: &str, line: u32, rep: &mut Reporter<'_>) -> Option<Balance> {
+    let field = format!(":{tag}:");
+    let bad = |rep: &mut Reporter<'_>, what: &str| {
+        rep.error(
+            Position::Line(line),
+            field.clone(),
+            format!("'{v}' is not a balance: {what}"),
+            "expected D/C mark, YYMMDD date, currency and amount, e.g. C240131EUR1234,56",
+        );
+    };
+    let sign = match v.as_bytes().first() {
+        Some(b'C') => Decimal::ONE,
+        Some(b'D') => Decimal::NEGATIVE_ONE,
+        _ => {
+            bad(rep, "it does not start with C or D");
+            return None;
+        }
+    };
+    let date = v.get(1..7).and_then(yymmdd);
+    if date.is_none() {
+        rep.warning(
+            Position::Line(line),
+            field.clone(),
+            format!(
+                "the balance date '{}' is not a real date",
+                v.get(1..7).unwrap_or("")
+            ),
+            "the balance is still used; the date is left empty",
+        );
+    }
+    let Some(currency) = v.get(7..10).and_then(|c| Currency::parse(c).ok()) else {
+        bad(rep, "no ISO currency code after the date");
+        return None;
+    };
+    let Some(amount) = v.get(10..).and_then(parse_amount) else {
+        bad(rep, "the amount is not a number");
+        return None;
+    };
+    Some(Balance {
+        amount: Money::new(sign * amount, currency),
+        date,
+        code: tag.to_owned(),
+    })
+}
+
+fn century(yy: i32) -> i32 {
+    if yy < 70 { 2000 + yy } else { 1900 + yy }
+}
+
+fn yymmdd(s: &str) -> Option<NaiveDate> {
+    if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let yy: i32 = s[..2].parse().ok()?;
+    let mm: u32 = s[2..4].parse().ok()?;
+    let dd: u32 = s[4..6].parse().ok()?;
+    NaiveDate::from_ymd_opt(century(yy), mm, dd)
+}
+
+/// The subfields of a `:61:` line.
+#[derive(Debug, Default, PartialEq)]
+struct Line61 {
+    value_date: Option<NaiveDate>,
+    value_raw: String,
+    entry_date: Option<NaiveDate>,
+    entry_raw: Option<String>,
+    reversal: bool,
+    debit: bool,
+    funds_code: Option<char>,
+    amount: Decimal,
+    tx_type: String,
+    customer_ref: String,
+    bank_ref: Option<String>,
+    supplementary: Vec<String>,
+}
+
+/// Reads a `:61:` value; `Err` names the subfield that could not be read.
+fn read_61(lines: &[String]) -> Result<Line61, (&'static str, String)> {
+    let first = lines.first().map_or("", String::as_str);
+    let b = first.as_bytes();
+    let mut p = 0usize;
+    let mut out = Line61::default();
+    let vd = first.get(0..6).unwrap_or("");
+    if vd.len() != 6 || !vd.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(("value date", format!("'{vd}' is not YYMMDD")));
+    }
+    out.value_raw = vd.to_owned();
+    out.value_date = yymmdd(vd);
+    p += 6;
+    if let Some(ed) = first.get(6..10) {
+        if ed.bytes().all(|c| c.is_ascii_digit()) {
+            out.entry_raw = Some(ed.to_owned());
+            p += 4;
+        } else if ed == "    " {
+            p += 4;
+        }
+    }
+    // Debit/credit mark: RC/RD (reversal), EC/ED (expected), C/D.
+    let rest = first.get(p..).unwrap_or("");
+    let (mark_len, reversal, debit) = if rest.starts_with("RC") {
+        (2, true, true)
+    } else if rest.starts_with("RD") {
+        (2, true, false)
+    } else if rest.starts_with("EC") {
+        (2, false, false)
+    } else if rest.starts_with("ED") {
+        (2, false, true)
+    } else if rest.starts_with('C') {
+        (1, false, false)
+    } else if rest.starts_with('D') {
+        (1, false, true)
+    } else {
+        return Err((
+            "debit/credit mark",
+            format!(
+                "expected C, D, RC or RD after the dates, found '{}'",
+                rest.chars().take(3).collect::<String>()
+            ),
+        ));
+    };
+    out.reversal = reversal;
+    out.debit = debit;
+    p += mark_len;
+    if let Some(c) = b.get(p)
+        && c.is_ascii_alphabetic()
+    {
+        out.funds_code = Some(char::from(*c));
+        p += 1;
+    }
+    let amt_len = b
+        .get(p..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || **c == b',')
+        .count();
+    let amt_text = first.get(p..p + amt_len).unwrap_or("");
+    out.amount = parse_amount(amt_text).ok_or((
+        "amount",
+        format!("'{amt_text}' is not an amount (digits with a decimal comma)"),
+    ))?;
+    p += amt_len;
+    let tx_len = first
+        .get(p..)
+        .unwrap_or("")
+        .char_indices()
+        .nth(4)
+        .map_or(first.len() - p, |(i, _)| i);
+    out.tx_type = first.get(p..p + tx_len).unwrap_or("").to_owned();
+    p += tx_len;
+    let refs = first.get(p..).unwrap_or("");
+    match refs.find("//") {
+        Some(i) => {
+            out.customer_ref = refs[..i].trim().to_owned();
+            let br = refs[i + 2..].trim();
+            out.bank_ref = (!br.is_empty()).then(|| br.to_owned());
+        }
+        None => out.customer_ref = refs.trim().to_owned(),
+    }
+    out.supplementary = lines[1..]
+        .iter()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    Ok(out)
+}
+
+/// Picks the year for an MMDD entry date so that it lies closest to the value date
+/// (a December booking of a January value date belongs to the previous year).
+fn entry_date(value_raw: &str, mmdd: &str) -> Option<NaiveDate> {
+    let yy: i32 = value_raw.get(..2)?.parse().ok()?;
+    let vm: i32 = value_raw.get(2..4)?.parse().ok()?;
+    let em: u32 = mmdd.get(..2)?.parse().ok()?;
+    let ed: u32 = mmdd.get(2..4)?.parse().ok()?;
+    let em_i = i32::try_from(em).ok()?;
+    let mut year = century(yy);
+    if em_i - vm > 6 {
+        year -= 1;
+    } else if vm - em_i > 6 {
+        year += 1;
+    }
+    NaiveDate::from_ymd_opt(year, em, ed)
+}
+
+/// What `:86:` (and `:NS:`) says about an entry.
+#[derive(Debug, Default)]
+struct Info {
+    remittance: Vec<String>,
+    end_to_end: Option<String>,
+    counterparty: Counterparty,
+    code: Option<String>,
+}
+
+fn read_86(fields: &[&Field]) -> Info {
+    let mut info = Info::default();
+    for f in fields {
+        if f.tag == "NS" {
+            info.remittance.extend(
+                f.lines
+                    .iter()
+                    .map(|l| l.trim_end().to_owned())
+                    .filter(|l| !l.trim().is_empty()),
+            );
+            continue;
+        }
+        let joined: String = f.lines.concat();
+        if is_german_structured(&joined) {
+            read_german(&joined, &mut info);
+        } else if joined.trim_start().starts_with('/') && read_swift_keys(&joined, &mut info) {
+            // Read as /KEY/value pairs.
+        } else {
+            info.remittance.extend(
+                f.lines
+                    .iter()
+                    .map(|l| l.trim_end().to_owned())
+                    .filter(|l| !l.trim().is_empty()),
+            );
+        }
+    }
+    info
+}
+
+fn is_german_structured(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 6 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b'?' && b[4].is_ascii_digit()
+}
+
+/// German DFÜ-Abkommen structured `:86:`: `GVC?00posting text?10primanota?20..?29 and
+/// ?60..?63 purpose lines?30 BLZ/BIC?31 account/IBAN?32..?33 name?34 return code`.
+fn read_german(s: &str, info: &mut Info) {
+    info.code = Some(s[..3].to_owned());
+    let mut purpose = String::new();
+    let mut name = String::new();
+    for part in s[4..].split('?') {
+        if part.len() < 2 || !part.is_char_boundary(2) {
+            continue;
+        }
+        let (code, value) = part.split_at(2);
+        match code {
+            "20" | "21" | "22" | "23" | "24" | "25" | "26" | "27" | "28" | "29" | "60" | "61"
+            | "62" | "63" => {
+                if !value.trim().is_empty() {
+                    info.remittance.push(value.trim_end().to_owned());
+                }
+                purpose.push_str(value);
+            }
+            "30" => info.counterparty.bic = non_empty(value),
+            "31" => info.counterparty.account = non_empty(value),
+            "32" | "33" => name.push_str(value),
+            _ => {}
+        }
+    }
+    info.counterparty.name = non_empty(&name);
+    // SEPA keywords inside the purpose text.
+    const KEYWORDS: [&str; 12] = [
+        "EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+",
+        "COAM+", "OAMT+",
+    ];
+    let mut marks: Vec<(usize, &str)> = KEYWORDS
+        .iter()
+        .flat_map(|k| {
+            purpose
+                .match_indices(k)
+                .map(|(i, _)| (i, *k))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    marks.sort_unstable();
+    for (n, (start, key)) in marks.iter().enumerate() {
+        let end = marks.get(n + 1).map_or(purpose.len(), |m| m.0);
+        let value = purpose[start + key.len()..end].trim();
+        if *key == "EREF+" && !is_placeholder_ref(value) {
+            info.end_to_end = Some(value.to_owned());
+        }
+    }
+}
+
+/// SWIFT-style `/KEY/value/KEY/value` text (Dutch and many other banks).
+fn read_swift_keys(s: &str, info: &mut Info) -> bool {
+    const KEYS: [&str; 13] = [
+        "TRTP", "IBAN", "BIC", "NAME", "REMI", "EREF", "CSID", "MARF", "ORDP", "BENM", "ADDR",
+        "RTRN", "PREF",
+    ];
+    let parts: Vec<&str> = s.split('/').collect();
+    let mut found = false;
+    let mut i = 0;
+    while i < parts.len() {
+        let key = parts[i].trim();
+        if KEYS.contains(&key) {
+            let mut j = i + 1;
+            while j < parts.len() && !KEYS.contains(&parts[j].trim()) {
+                j += 1;
+            }
+            let value = parts[i + 1..j].join("/");
+            let value = value.trim_matches('/').trim();
+            found = true;
+            match key {
+                "NAME" => info.counterparty.name = non_empty(value),
+                "IBAN" => info.counterparty.account = non_empty(value),
+                "BIC" => info.counterparty.bic = non_empty(value),
+                "REMI" => {
+                    let v = value
+                        .trim_start_matches("USTD//")
+                        .trim_start_matches("STRD/");
+                    if !v.is_empty() {
+                        info.remittance.push(v.to_owned());
+                    }
+                }
+                "EREF" if !is_placeholder_ref(value) => info.end_to_end = Some(value.to_owned()),
+                "TRTP" => info.code = non_empty(value),
+                _ => {}
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+fn read_entry(
+    raw: &RawEntry<'_>,
+    st: &Statement,
+    status: EntryStatus,
+    options: &ParseOptions,
+    keys: &mut KeyMaker,
+    rep: &mut Reporter<'_>,
+) -> Option<BankEntry> {
+    let l61 = match read_61(&raw.field61.lines) {
+        Ok(l) => l,
+        Err((field, why)) => {
+            rep.error(
+                Position::Line(raw.line),
+                format!(":61: {field}"),
+                format!("the entry cannot be read: {why}; it was skipped"),
+                "correct the line or ask the bank to re-send the statement; the balance check will show the gap",
+            );
+            return None;
+        }
+    };
+    if l61.value_date.is_none() {
+        rep.error(
+            Position::Line(raw.line),
+            ":61: value date",
+            format!(
+                "'{}' is an impossible date ({}-{}-{} does not exist)",
+                l61.value_raw,
+                century(l61.value_raw[..2].parse().unwrap_or(0)),
+                &l61.value_raw[2..4],
+                &l61.value_raw[4..6]
+            ),
+            "the entry is kept with its entry (booking) date only; ask the bank to correct the value date",
+        );
+    }
+    let booking_date = match &l61.entry_raw {
+        Some(ed) => {
+            let d = entry_date(&l61.value_raw, ed);
+            if d.is_none() {
+                rep.error(
+                    Position::Line(raw.line),
+                    ":61: entry date",
+                    format!("'{ed}' is not a real month and day"),
+                    "the entry is kept with its value date only",
+                );
+            }
+            d
+        }
+        None => l61.value_date,
+    };
+    if booking_date.is_none() && l61.value_date.is_none() {
+        rep.error(
+            Position::Line(raw.line),
+            ":61: dates",
+            "neither the value date nor the entry date is a real date; the entry was skipped",
+            "ask the bank to re-send the statement",
+        );
+        return None;
+    }
+    let info = read_86(&raw.info);
+    let signed = if l61.debit { -l61.amount } else { l61.amount };
+    let mut remittance = l61.supplementary.clone();
+    remittance.extend(info.remittance.iter().cloned());
+    let mut structured_refs = Vec::new();
+    for line in &remittance {
+        structured_refs.extend(recognise_refs(line));
+    }
+    structured_refs.extend(recognise_refs(&remittance.concat()));
+    structured_refs.dedup();
+    let bank_tx_code = match &info.code {
+        Some(c) => Some(format!("{}/{c}", l61.tx_type.trim())),
+        None => non_empty(&l61.tx_type),
+    };
+    let payload: String = std::iter::once(raw.field61)
+        .chain(raw.info.iter().copied())
+        .flat_map(|f| f.lines.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let amount_text = signed.to_string();
+    let vd = l61.value_date.map(|d| d.to_string()).unwrap_or_default();
+    let bd = booking_date.map(|d| d.to_string()).unwrap_or_default();
+    let bank_ref = l61.bank_ref.clone().filter(|r| !is_placeholder_ref(r));
+    let origin = keys.origin(
+        &options.connection,
+        st.account.key(),
+        bank_ref.as_deref(),
+        None,
+        &[
+            &vd,
+            &bd,
+            &amount_text,
+            &l61.tx_type,
+            &l61.customer_ref,
+            &remittance.join("\n"),
+        ],
+        &payload,
+    );
+    Some(BankEntry {
+        origin,
+        account: st.account.clone(),
+        statement_id: st.id.clone(),
+        booking_date,
+        value_date: l61.value_date,
+        amount: Money::new(signed, st.account.currency),
+        status,
+        bank_reference: bank_ref
+            .or_else(|| Some(l61.customer_ref.clone()).filter(|r| !is_placeholder_ref(r))),
+        end_to_end_id: info.end_to_end,
+        bank_tx_code,
+        counterparty: info.counterparty,
+        remittance,
+        structured_refs,
+        exchange: None,
+        charges: Vec::new(),
+        reversal: l61.reversal,
+        detail_index: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn lines(s: &str) -> Vec<String> {
+        s.split('\n').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn a_61_line_with_every_subfield() {
+        let l = read_61(&lines(
+            "0709040904RCR204,88NRTIKREF123//BANK-77\nSTORNO DETAIL",
+        ))
+        .unwrap();
+        assert_eq!(l.value_date, NaiveDate::from_ymd_opt(2007, 9, 4));
+        assert!(l.reversal);
+        assert!(l.debit, "a reversal of a credit takes money out");
+        assert_eq!(l.funds_code, Some('R'));
+        assert_eq!(l.amount, dec!(204.88));
+        assert_eq!(l.tx_type, "NRTI");
+        assert_eq!(l.customer_ref, "KREF123");
+        assert_eq!(l.bank_ref.as_deref(), Some("BANK-77"));
+        assert_eq!(l.supplementary, vec!["STORNO DETAIL".to_owned()]);
+    }
+
+    #[test]
+    fn a_january_value_date_booked_in_december_belongs_to_the_previous_year() {
+        assert_eq!(
+            entry_date("240102", "1231"),
+            NaiveDate::from_ymd_opt(2023, 12, 31)
+        );
+        assert_eq!(
+            entry_date("231231", "0102"),
+            NaiveDate::from_ymd_opt(2024, 1, 2)
+        );
+        assert_eq!(
+            entry_date("240315", "0316"),
+            NaiveDate::from_ymd_opt(2024, 3, 16)
+        );
+    }
+
+    #[test]
+    fn german_structured_86_gives_purpose_lines_counterparty_and_end_to_end_id() {
+        let mut info = Info::default();
+        read_german(
+            "166?00GUTSCHRIFT?109310?20EREF+INV-2024-17?21SVWZ+Rechnung 17?30COBADEFFXXX?31DE89370400440532013000?32Muster GmbH",
+            &mut info,
+        );
+        assert_eq!(info.code.as_deref(), Some("166"));
+        assert_eq!(info.end_to_end.as_deref(), Some("INV-2024-17"));
+        assert_eq!(
+            info.remittance,
+            vec!["EREF+INV-2024-17", "SVWZ+Rechnung 17"]
+        );
+        assert_eq!(info.counterparty.name.as_deref(), Some("Muster GmbH"));
+        assert_eq!(info.counterparty.bic.as_deref(), Some("COBADEFFXXX"));
+    }
+
+    #[test]
+    fn swift_key_86_reads_name_iban_and_remittance() {
+        let mut info = Info::default();
+        assert!(read_swift_keys(
+            "/TRTP/SEPA OVERBOEKING/IBAN/NL86INGB0002445588/BIC/INGBNL2A/NAME/J. Jansen/REMI/Factuur 2024-001/EREF/NOTPROVIDED",
+            &mut info
+        ));
+        assert_eq!(info.counterparty.name.as_deref(), Some("J. Jansen"));
+        assert_eq!(
+            info.counterparty.account.as_deref(),
+            Some("NL86INGB0002445588")
+        );
+        assert_eq!(info.remittance, vec!["Factuur 2024-001"]);
+        assert_eq!(info.end_to_end, None, "NOTPROVIDED is not an id");
+    }
+}

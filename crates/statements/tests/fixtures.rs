@@ -1,0 +1,372 @@
+//! Hand-written statements for versions and cases the public samples lack, zip bundles,
+//! and properties that must hold for any batch.
+// Helpers outside #[test] functions are test code too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use arsync_model::{Decimal, EntryStatus, RefKind};
+use arsync_statements::{
+    CheckKind, FormatKind, ParseOptions, ParsedFile, Position, Severity, StatementError,
+    TextEncoding, parse, read_zip,
+};
+use proptest::prelude::*;
+use rust_decimal_macros::dec;
+use std::io::Write;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn parsed(name: &str) -> ParsedFile {
+    parse(&fixture(name), &ParseOptions::new("bank", name)).unwrap()
+}
+
+#[test]
+fn a_receipt_batch_that_pays_two_invoices_and_loses_15_eur_to_fees_is_split_and_the_fee_booked() {
+    let p = parsed("camt053_v13_batch-fee_rf_fx_reversal.xml");
+    assert_eq!(p.format.kind, FormatKind::Camt053);
+    assert_eq!(p.format.version.as_deref(), Some("001.13"));
+    let s = &p.statements[0];
+    let batch: Vec<_> = s
+        .entries
+        .iter()
+        .filter(|e| {
+            e.bank_reference
+                .as_deref()
+                .is_some_and(|r| r.starts_with("BATCH-0001"))
+        })
+        .collect();
+    assert_eq!(batch.len(), 3);
+    assert_eq!(batch[0].amount.amount, dec!(600.00));
+    assert_eq!(batch[0].end_to_end_id.as_deref(), Some("INV-1001"));
+    assert_eq!(
+        batch[0].counterparty.name.as_deref(),
+        Some("Acme Trading Ltd")
+    );
+    assert_eq!(batch[0].counterparty.bic.as_deref(), Some("NWBKGB2L"));
+    assert_eq!(
+        batch[0].origin.external_id,
+        "DE89370400440532013000/BATCH-0001/0"
+    );
+    assert_eq!(batch[1].amount.amount, dec!(400.00));
+    assert_eq!(batch[1].end_to_end_id, None, "NOTPROVIDED is not an id");
+    assert_eq!(batch[1].structured_refs[0].kind, RefKind::Rf);
+    assert_eq!(batch[1].structured_refs[0].value, "RF18539007547034");
+    assert_eq!(batch[2].amount.amount, dec!(-15.00));
+    assert_eq!(batch[2].detail_index, Some(2));
+    let sum: Decimal = batch.iter().map(|e| e.amount.amount).sum();
+    assert_eq!(sum, dec!(985.00), "the split never counts the batch twice");
+    assert!(
+        p.failed_checks().next().is_none(),
+        "{:?}",
+        p.failed_checks().collect::<Vec<_>>()
+    );
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::BatchDetails && c.passed)
+    );
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::Balance && c.passed)
+    );
+    assert_eq!(
+        s.checks
+            .iter()
+            .filter(|c| c.kind == CheckKind::ControlTotal)
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn a_usd_receipt_keeps_the_instructed_amount_and_rate() {
+    let p = parsed("camt053_v13_batch-fee_rf_fx_reversal.xml");
+    let fx = p
+        .entries()
+        .find(|e| e.bank_reference.as_deref() == Some("FX-0002"))
+        .unwrap();
+    assert_eq!(fx.amount.amount, dec!(1500.00));
+    let x = fx.exchange.as_ref().unwrap();
+    assert_eq!(x.instructed.amount, dec!(1620.00));
+    assert_eq!(x.instructed.currency.code(), "USD");
+    assert_eq!(x.rate, Some(dec!(0.9259259259)));
+    assert_eq!(fx.remittance, vec!["INV-1002 INV-1003", "thanks & regards"]);
+    assert_eq!(
+        fx.counterparty.account.as_deref(),
+        Some("026009593-4410022")
+    );
+    assert_eq!(fx.value_date.unwrap().to_string(), "2026-11-21");
+}
+
+#[test]
+fn a_returned_credit_is_a_reversal_and_a_pending_entry_does_not_move_the_balance() {
+    let p = parsed("camt053_v13_batch-fee_rf_fx_reversal.xml");
+    let r = p
+        .entries()
+        .find(|e| e.bank_reference.as_deref() == Some("RVSL-0003"))
+        .unwrap();
+    assert!(r.reversal);
+    assert_eq!(r.amount.amount, dec!(-250.00));
+    assert_eq!(
+        r.remittance,
+        vec!["Return of credit of 2026-11-18, account closed"]
+    );
+    let pending = p
+        .entries()
+        .find(|e| e.status == EntryStatus::Pending)
+        .unwrap();
+    assert_eq!(pending.amount.amount, dec!(99.00));
+    assert_eq!(p.statements[0].booked_total(), dec!(2235.00));
+}
+
+#[test]
+fn the_same_booking_in_camt054_and_camt053_gets_the_same_key() {
+    let stmt = parsed("camt053_v13_batch-fee_rf_fx_reversal.xml");
+    let note = parsed("camt054_v13_same-fx-booking.xml");
+    assert_eq!(note.format.kind, FormatKind::Camt054);
+    let a = stmt
+        .entries()
+        .find(|e| e.bank_reference.as_deref() == Some("FX-0002"))
+        .unwrap();
+    let b = note.entries().next().unwrap();
+    assert_eq!(a.origin.external_id, b.origin.external_id);
+    assert_ne!(
+        a.origin.payload_hash, b.origin.payload_hash,
+        "different source text"
+    );
+}
+
+#[test]
+fn a_malformed_amount_is_reported_with_its_element_and_the_rest_is_read() {
+    let p = parsed("camt053_v10_malformed-entry.xml");
+    assert_eq!(p.format.version.as_deref(), Some("001.10"));
+    assert_eq!(p.encoding, TextEncoding::Iso8859_1);
+    assert_eq!(p.problems.len(), 1);
+    let pr = &p.problems[0];
+    assert_eq!(pr.severity, Severity::Error);
+    assert_eq!(pr.field, "Ntry/Amt");
+    assert!(pr.message.contains("'1,2.3'"));
+    assert!(
+        matches!(&pr.position, Position::Element { path, offset } if path == "Stmt[1]/Ntry[2]/Amt" && *offset > 0)
+    );
+    assert_eq!(p.entries().count(), 2);
+    let first = p.entries().next().unwrap();
+    assert_eq!(first.counterparty.name.as_deref(), Some("Zürcher Möbel AG"));
+    assert_eq!(first.counterparty.bic.as_deref(), Some("ZKBKCHZZ80A"));
+    assert_eq!(first.structured_refs[0].kind, RefKind::SwissQr);
+    // The skipped entry shows as the gap in the balance.
+    let c = p
+        .failed_checks()
+        .find(|c| c.kind == CheckKind::Balance)
+        .unwrap();
+    assert_eq!(c.expected.unwrap() - c.actual.unwrap(), dec!(12.30));
+}
+
+#[test]
+fn bai2_88_continuations_that_split_a_type_code_from_its_amount() {
+    let p = parsed("bai2_split-88-pairs.bai2");
+    let s = &p.statements[0];
+    assert_eq!(s.opening.as_ref().unwrap().amount.amount, dec!(5000.00));
+    assert_eq!(s.closing.as_ref().unwrap().amount.amount, dec!(6500.00));
+    let amounts: Vec<_> = s.entries.iter().map(|e| e.amount.amount).collect();
+    assert_eq!(amounts, vec![dec!(1500.00), dec!(1000.00), dec!(-1000.00)]);
+    assert_eq!(s.entries[1].bank_tx_code.as_deref(), Some("165"));
+    assert_eq!(s.entries[1].bank_reference.as_deref(), Some("ACH002"));
+    assert_eq!(
+        s.entries[2].remittance,
+        vec!["Supplier payment", "Rent November"]
+    );
+    assert_eq!(p.failed_checks().count(), 0);
+    assert_eq!(s.checks.len(), 13);
+}
+
+#[test]
+fn mt940_pages_join_and_a_december_booking_of_a_january_value_keeps_its_year() {
+    let p = parsed("mt940_year-rollover_pages_rf.sta");
+    assert_eq!(p.statements.len(), 1);
+    let s = &p.statements[0];
+    assert_eq!(s.entries.len(), 2);
+    assert_eq!(s.closing.as_ref().unwrap().code, "62F");
+    let e = &s.entries[0];
+    assert_eq!(e.booking_date.unwrap().to_string(), "2025-12-31");
+    assert_eq!(e.value_date.unwrap().to_string(), "2026-01-02");
+    assert_eq!(e.end_to_end_id.as_deref(), Some("INV-3001"));
+    assert_eq!(e.structured_refs[0].value, "RF18539007547034");
+    assert_eq!(e.origin.external_id, "DE89370400440532013000/BANKREF-1");
+    assert_eq!(p.failed_checks().count(), 0);
+    assert_eq!(
+        s.checks
+            .iter()
+            .filter(|c| c.kind == CheckKind::PageContinuity)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_broken_page_continuity_is_reported() {
+    let text = String::from_utf8(fixture("mt940_year-rollover_pages_rf.sta"))
+        .unwrap()
+        .replace(":60M:C260102EUR1250,00", ":60M:C260102EUR1240,00");
+    let p = parse(text.as_bytes(), &ParseOptions::new("bank", "x.sta")).unwrap();
+    assert!(
+        p.failed_checks()
+            .any(|c| c.kind == CheckKind::PageContinuity)
+    );
+}
+
+#[test]
+fn an_unreadable_61_line_is_skipped_with_its_line_and_the_next_entry_is_read() {
+    let text = ":20:X\n:25:NL91ABNA0417164300\n:28C:1/1\n:60F:C240101EUR100,00\n:61:2401X1C5,00NTRFNONREF\n:61:240102C7,00NTRFNONREF//B2\n:62F:C240102EUR112,00\n-\n";
+    let p = parse(text.as_bytes(), &ParseOptions::new("bank", "bad.sta")).unwrap();
+    assert_eq!(p.entries().count(), 1);
+    assert_eq!(p.problems[0].position, Position::Line(5));
+    assert_eq!(p.problems[0].field, ":61: value date");
+    assert!(p.failed_checks().any(|c| c.kind == CheckKind::Balance));
+}
+
+#[test]
+fn something_that_is_not_a_statement_is_refused_with_the_file_name() {
+    let err = parse(b"%PDF-1.7 ...", &ParseOptions::new("bank", "scan.pdf")).unwrap_err();
+    assert!(matches!(err, StatementError::UnknownFormat { .. }));
+    assert!(
+        err.to_string()
+            .starts_with("scan.pdf: not a bank statement")
+    );
+}
+
+#[test]
+fn truncated_xml_is_reported_with_its_byte_offset() {
+    let bytes = fixture("camt053_v13_batch-fee_rf_fx_reversal.xml");
+    let at = String::from_utf8_lossy(&bytes)
+        .find("<AcctSvcrRef>RVSL-0003")
+        .unwrap();
+    let cut = &bytes[..at];
+    let p = parse(cut, &ParseOptions::new("bank", "cut.xml")).unwrap();
+    let e = p.errors().next().unwrap();
+    assert_eq!(e.field, "XML");
+    assert!(e.message.contains("truncated"), "{e}");
+    assert!(matches!(e.position, Position::Byte(b) if b == u64::try_from(cut.len()).unwrap()));
+    // The batch (split in three) and the USD receipt, read before the cut, are kept.
+    assert_eq!(p.entries().count(), 4);
+}
+
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_zip_bundle_of_statements_is_read_member_by_member() {
+    let a = fixture("camt053_v13_batch-fee_rf_fx_reversal.xml");
+    let b = fixture("mt940_year-rollover_pages_rf.sta");
+    let bundle = zip_of(&[("day1.xml", &a), ("day1.sta", &b)]);
+    let members = read_zip(&bundle, 1 << 20).unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[0].name, "day1.xml");
+    assert_eq!(members[0].bytes, a);
+    let entries: usize = members
+        .iter()
+        .map(|m| {
+            parse(&m.bytes, &ParseOptions::new("bank", m.name.clone()))
+                .unwrap()
+                .entries()
+                .count()
+        })
+        .sum();
+    assert_eq!(entries, 8);
+}
+
+#[test]
+fn a_zip_bomb_is_refused_at_the_limit() {
+    let zeros = vec![0u8; 4 << 20];
+    let bundle = zip_of(&[("bomb.xml", &zeros)]);
+    assert!(bundle.len() < 64 << 10, "compresses well: {}", bundle.len());
+    let err = read_zip(&bundle, 1 << 20).unwrap_err();
+    assert!(matches!(err, StatementError::ZipTooLarge { limit, .. } if limit == 1 << 20));
+    assert!(err.to_string().contains("bomb.xml"));
+    assert!(matches!(
+        read_zip(b"not a zip", 10),
+        Err(StatementError::Zip { .. })
+    ));
+}
+
+/// A camt.053.001.08 statement with one batch entry whose details are `details` (in
+/// cents) and whose booked amount is their sum less `fee` cents.
+fn batch_statement(details: &[i64], fee: i64) -> String {
+    let cents = |c: i64| format!("{}.{:02}", c / 100, c % 100);
+    let total: i64 = details.iter().sum();
+    let booked = total - fee;
+    let mut tx = String::new();
+    for (i, d) in details.iter().enumerate() {
+        tx.push_str(&format!(
+            "<TxDtls><Refs><EndToEndId>E{i}</EndToEndId></Refs><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>",
+            cents(*d)
+        ));
+    }
+    let chrgs = if fee > 0 {
+        format!(
+            "<Chrgs><TtlChrgsAndTaxAmt Ccy=\"EUR\">{0}</TtlChrgsAndTaxAmt><Rcrd><Amt Ccy=\"EUR\">{0}</Amt><CdtDbtInd>DBIT</CdtDbtInd><ChrgInclInd>true</ChrgInclInd></Rcrd></Chrgs>",
+            cents(fee)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "<?xml version=\"1.0\"?><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt><Stmt><Id>P</Id>\
+         <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>\
+         <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-01-01</Dt></Dt></Bal>\
+         <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{booked}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-01-02</Dt></Dt></Bal>\
+         <Ntry><Amt Ccy=\"EUR\">{booked}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-01-02</Dt></BookgDt>\
+         <AcctSvcrRef>B1</AcctSvcrRef>{chrgs}<NtryDtls>{tx}</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>",
+        booked = cents(booked),
+    )
+}
+
+proptest! {
+    #[test]
+    fn split_batches_always_add_up_to_the_booked_entry(
+        details in proptest::collection::vec(1i64..5_000_000, 2..12),
+        fee_share in 0i64..100,
+    ) {
+        let total: i64 = details.iter().sum();
+        let fee = total * fee_share / 1000;
+        let xml = batch_statement(&details, fee);
+        let p = parse(xml.as_bytes(), &ParseOptions::new("bank", "p.xml")).unwrap();
+        prop_assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let s = &p.statements[0];
+        let expected_entries = details.len() + usize::from(fee > 0);
+        prop_assert_eq!(s.entries.len(), expected_entries);
+        prop_assert_eq!(s.booked_total(), Decimal::new(total - fee, 2));
+        prop_assert!(p.failed_checks().next().is_none());
+        let keys: std::collections::HashSet<_> = s.entries.iter().map(|e| &e.origin.external_id).collect();
+        prop_assert_eq!(keys.len(), s.entries.len());
+    }
+
+    #[test]
+    fn parsing_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = parse(&bytes, &ParseOptions::new("bank", "fuzz"));
+        let mut mt = b":20:X\n:25:A\n:60F:C240101EUR1,00\n:61:".to_vec();
+        mt.extend_from_slice(&bytes);
+        let _ = parse(&mt, &ParseOptions::new("bank", "fuzz.sta"));
+        let mut bai = b"01,A,B,240101,0000,1,,,2/\n02,B,A,1,240101,,USD,/\n03,1,USD,010,".to_vec();
+        bai.extend_from_slice(&bytes);
+        let _ = parse(&bai, &ParseOptions::new("bank", "fuzz.bai"));
+        let mut ofx = b"OFXHEADER:100\n<OFX><STMTRS><CURDEF>USD<STMTTRN><TRNAMT>".to_vec();
+        ofx.extend_from_slice(&bytes);
+        let _ = parse(&ofx, &ParseOptions::new("bank", "fuzz.ofx"));
+    }
+}
