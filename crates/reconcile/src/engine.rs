@@ -228,7 +228,8 @@ impl Engine<'_> {
                 .then(a.source.cmp(&b.source))
                 .then_with(|| a.items.cmp(&b.items))
         });
-        scored.dedup_by(|later, earlier| later.items == earlier.items);
+        let mut seen = BTreeSet::new();
+        scored.retain(|s| seen.insert(s.items.clone()));
         let Some(best) = scored.first().cloned() else {
             let (reason, why) = if let Some(e) = rate_error {
                 (

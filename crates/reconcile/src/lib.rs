@@ -2,7 +2,7 @@
 //! certain.
 //!
 //! This crate owns the matching pipeline, stage by stage:
-//! - [`normalise`](crate::normalise)-ing payer names, accounts and invoice numbers as payers
+//! - normalising payer names, accounts and invoice numbers as payers
 //!   write them;
 //! - checking structured references (ISO 11649 RF mod 97, Swiss QR/ISR recursive mod 10);
 //! - gathering each receipt's evidence (payer, references) and scoring candidate items

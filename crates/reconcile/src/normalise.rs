@@ -179,6 +179,9 @@ fn strip_zeros(digits: &str) -> String {
     }
 }
 
+/// Words that only say "number" and tell nothing about who wrote them.
+const FILLER: &[&str] = &["NR", "NO", "NUM", "NUMBER", "NUMMER", "REF", "N"];
+
 /// Shortest core taken for an invoice number; shorter digit runs are house numbers, days
 /// and cents far more often than invoices.
 const MIN_CORE_LEN: usize = 3;
@@ -212,7 +215,7 @@ pub(crate) fn number_tokens(text: &str) -> Vec<NumberToken> {
     };
     let prefix_of = |start: usize| {
         let mut j = start;
-        while j > 0 && matches!(chars[j - 1], '-' | '#' | ' ' | ':' | '_' | '/') {
+        while j > 0 && matches!(chars[j - 1], '-' | '#' | ' ' | ':' | '_' | '/' | '.') {
             j -= 1;
             if start - j > 2 {
                 break;
@@ -222,13 +225,11 @@ pub(crate) fn number_tokens(text: &str) -> Vec<NumberToken> {
         while j > 0 && chars[j - 1].is_ascii_alphabetic() {
             j -= 1;
         }
-        (j < end).then(|| {
-            let word = chars[j..end]
-                .iter()
-                .map(|c| c.to_ascii_uppercase())
-                .collect::<String>();
-            (j, word)
-        })
+        let word = chars[j..end]
+            .iter()
+            .map(|c| c.to_ascii_uppercase())
+            .collect::<String>();
+        (j < end && !FILLER.contains(&word.as_str())).then_some((j, word))
     };
     let mut tokens = Vec::new();
     let push = |s: usize, e: usize, digits: String, tokens: &mut Vec<NumberToken>| {
@@ -326,9 +327,11 @@ mod tests {
 
     #[test]
     fn prefixes_written_before_numbers_are_kept() {
-        let t = number_tokens("pay INV-0001001 and RG 1002");
+        let t = number_tokens("pay INV-0001001 and RG 1002, Nr. 1003");
         assert_eq!(t[0].prefix.as_deref(), Some("INV"));
+        assert_eq!(t[0].raw, "INV-0001001");
         assert_eq!(t[1].prefix.as_deref(), Some("RG"));
+        assert_eq!(t[2].prefix, None, "'Nr.' says nothing about the payer");
     }
 
     #[test]
