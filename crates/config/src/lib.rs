@@ -12,10 +12,11 @@
 mod error;
 mod schema;
 
+pub use arsync_collect::CollectSettings;
+pub use arsync_reconcile::Settings as ReconcileSettings;
 pub use error::{ConfigError, Position};
 pub use schema::{
-    AgingSection, Company, Config, Connection, Isolation, Jurisdiction, PluginsSection,
-    StoreSection,
+    Company, Config, Connection, Isolation, Jurisdiction, PluginsSection, StoreSection,
 };
 
 /// A commented starter configuration, written by `arsync init`. It is parsed by the tests,

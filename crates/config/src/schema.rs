@@ -1,7 +1,9 @@
 //! The schema of `arsync.toml` and its validation.
 
 use crate::ConfigError;
+use arsync_collect::CollectSettings;
 use arsync_model::Currency;
+use arsync_reconcile::Settings as ReconcileSettings;
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 use std::path::{Path, PathBuf};
@@ -22,15 +24,12 @@ pub struct Config {
     /// The books, banks and feeds to connect.
     #[serde(default, rename = "connection")]
     pub connections: Vec<Connection>,
-    /// Aging report settings.
+    /// Reconciliation settings: thresholds, fee tolerances, FX band, subset search.
     #[serde(default)]
-    pub aging: AgingSection,
-    /// Reconciliation settings, read by the reconciliation stage with its own schema.
+    pub reconcile: Option<Spanned<ReconcileSettings>>,
+    /// Collection settings: ladder, aging buckets, interest, limitation, rate files.
     #[serde(default)]
-    pub reconcile: Option<Spanned<toml::Table>>,
-    /// Collection settings (ladder, interest), read by the collection stage with its own schema.
-    #[serde(default)]
-    pub collect: Option<Spanned<toml::Table>>,
+    pub collect: Option<Spanned<CollectSettings>>,
     /// The file the configuration was read from.
     #[serde(skip)]
     pub file: PathBuf,
@@ -67,6 +66,18 @@ pub enum Jurisdiction {
     /// No statutory rules: only what the contract says.
     #[serde(rename = "contractual")]
     Contractual,
+}
+
+impl Jurisdiction {
+    /// The code the collection rules know (`None` for contractual terms only).
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            Jurisdiction::Eu => Some("EU"),
+            Jurisdiction::De => Some("DE"),
+            Jurisdiction::Gb => Some("GB"),
+            Jurisdiction::Contractual => None,
+        }
+    }
 }
 
 /// The store.
@@ -155,28 +166,6 @@ impl Connection {
     }
 }
 
-/// Aging report settings.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AgingSection {
-    /// Upper edges of the overdue buckets in days: `[30, 60, 90]` gives current, 1-30,
-    /// 31-60, 61-90 and over 90.
-    #[serde(default = "default_buckets")]
-    pub buckets: Spanned<Vec<u32>>,
-}
-
-fn default_buckets() -> Spanned<Vec<u32>> {
-    Spanned::new(0..0, vec![30, 60, 90])
-}
-
-impl Default for AgingSection {
-    fn default() -> Self {
-        Self {
-            buckets: default_buckets(),
-        }
-    }
-}
-
 fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
     let s = String::deserialize(d)?;
     s.parse::<Tz>().map_err(|_| {
@@ -201,7 +190,12 @@ impl Config {
     pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
         let de = toml::Deserializer::parse(text).map_err(|e| syntax(file, text, &e, None))?;
         let mut config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
+            // Spanned<T> adds a private field name to the path; users never wrote it.
+            let path = e
+                .path()
+                .to_string()
+                .replace(".$__serde_spanned_private_value", "")
+                .replace("$__serde_spanned_private_value.", "");
             syntax(file, text, e.inner(), Some(path))
         })?;
         config.file = file.to_path_buf();
@@ -287,21 +281,20 @@ impl Config {
                 ),
             ));
         }
-        let buckets = self.aging.buckets.get_ref();
-        if buckets.is_empty()
-            || buckets.first().is_some_and(|b| *b == 0)
-            || buckets.windows(2).any(|w| w[0] >= w[1])
-        {
-            return Err(ConfigError::at(
-                file,
-                text,
-                Some(self.aging.buckets.span()),
-                "aging.buckets",
-                format!(
-                    "found {buckets:?}, expected increasing day counts above zero (e.g. [30, 60, 90])"
-                ),
-            ));
+        if let Some(r) = &self.reconcile {
+            r.get_ref()
+                .validate()
+                .map_err(|e| ConfigError::at(file, text, Some(r.span()), "reconcile", e))?;
         }
+        let collect = self.collect_settings();
+        let span = self.collect.as_ref().map(Spanned::span);
+        let code = self.company.jurisdiction.code();
+        collect
+            .interest_basis(code)
+            .map_err(|e| ConfigError::at(file, text, span.clone(), "collect.interest", e))?;
+        collect
+            .limitation_rule(code)
+            .map_err(|e| ConfigError::at(file, text, span, "collect.limitation", e))?;
         Ok(())
     }
 
@@ -321,6 +314,22 @@ impl Config {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| path.to_path_buf(), |dir| dir.join(path))
+    }
+
+    /// The `[collect]` settings, or the defaults when the section is absent.
+    pub fn collect_settings(&self) -> CollectSettings {
+        self.collect
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_default()
+    }
+
+    /// The `[reconcile]` settings, or the defaults when the section is absent.
+    pub fn reconcile_settings(&self) -> ReconcileSettings {
+        self.reconcile
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_default()
     }
 
     /// A connection by name.

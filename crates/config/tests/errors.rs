@@ -35,7 +35,7 @@ fn a_sound_file_loads_with_defaults() {
     assert_eq!(c.connections.len(), 2);
     assert_eq!(c.connections[1].isolation, Isolation::Process);
     assert_eq!(c.connections[0].settings_json()["path"], "books.xlsx");
-    assert_eq!(c.aging.buckets.get_ref(), &vec![30, 60, 90]);
+    assert_eq!(c.collect_settings().aging.edges(), &[30, 60, 90]);
     assert_eq!(c.sqlite_path().unwrap(), Path::new("conf/.arsync/state.db"));
 }
 
@@ -86,14 +86,32 @@ fn an_invalid_currency_or_time_zone_is_refused_where_it_stands() {
 fn semantic_mistakes_are_placed_too() {
     let e = parse(&GOOD.replace("name = \"bank\"", "name = \"books\"")).unwrap_err();
     assert!(e.starts_with("conf/arsync.toml:14:8: `connection[1].name`: the name \"books\" is used by an earlier connection"), "{e}");
-    let e = parse(&format!("{GOOD}\n[aging]\nbuckets = [30, 20]\n")).unwrap_err();
-    assert!(
-        e.contains(":20:11: `aging.buckets`: found [30, 20], expected increasing"),
-        "{e}"
-    );
+    let e = parse(&format!(
+        "{GOOD}\n[collect]\naging = {{ edges = [30, 20] }}\n"
+    ))
+    .unwrap_err();
+    assert!(e.contains(":20:9: `collect.aging`: "), "{e}");
     let e = parse(&GOOD.replace("0 */15 * * * *", "every 15 minutes")).unwrap_err();
     assert!(
         e.contains("`connection[1].schedule`: found \"every 15 minutes\" with 3 fields"),
+        "{e}"
+    );
+}
+
+#[test]
+fn collection_and_reconciliation_settings_are_checked_with_their_place() {
+    let e = parse(&format!(
+        "{GOOD}\n[collect]\nladder = [{{ after_days = 7, action = \"sue\" }}]\n"
+    ))
+    .unwrap_err();
+    assert!(e.contains(":20:"), "{e}");
+    assert!(e.contains("unknown variant `sue`"), "{e}");
+    let e = parse(&format!("{GOOD}\n[reconcile]\nauto_threshold = \"1.5\"\n")).unwrap_err();
+    assert!(e.contains("`reconcile`"), "{e}");
+    assert!(e.contains("auto_threshold"), "{e}");
+    let e = parse(&format!("{GOOD}\n[reconcile]\nauto_treshold = \"0.9\"\n")).unwrap_err();
+    assert!(
+        e.contains("`reconcile.auto_treshold`: unknown field"),
         "{e}"
     );
 }
@@ -108,14 +126,16 @@ fn a_syntax_error_has_a_position() {
 
 #[test]
 fn example_configurations_in_the_repository_load() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
     let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            n += 1;
+    for dir in [root.clone(), root.join("demo")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                n += 1;
+            }
         }
     }
-    assert!(n > 0, "no example configurations in {}", dir.display());
+    assert!(n >= 2, "no example configurations in {}", root.display());
 }

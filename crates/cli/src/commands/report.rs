@@ -3,7 +3,7 @@
 use crate::args::{AgingArgs, Format};
 use crate::context::{BookRates, load_config, open_store, rate_book};
 use anyhow::Context;
-use arsync_collect::{AgingBuckets, AgingReport};
+use arsync_collect::AgingReport;
 use arsync_config::Config;
 use arsync_model::{Clock, NaiveDate, today_in};
 use arsync_store::{SqliteStore, Store, Which};
@@ -19,14 +19,7 @@ pub(crate) async fn aging_from_store(
     let invoices = store.invoices(None, Which::Open).await?;
     let credit_notes = store.credit_notes(None, Which::Open).await?;
     let rates = rate_book(store).await?;
-    let edges = config
-        .aging
-        .buckets
-        .get_ref()
-        .iter()
-        .map(|d| i64::from(*d))
-        .collect();
-    let buckets = AgingBuckets::new(edges)?;
+    let buckets = config.collect_settings().aging;
     Ok(arsync_collect::aging(
         &invoices,
         &credit_notes,
