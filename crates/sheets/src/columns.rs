@@ -460,6 +460,29 @@ impl ColumnMap {
         }
         missing
     }
+
+    /// Whether the columns look like a list of payments received rather than open items.
+    pub fn looks_like_payments(&self) -> bool {
+        (self.has(Field::PaymentDate) || self.has(Field::PaymentAmount))
+            && !self.has(Field::DueDate)
+            && !self.has(Field::Terms)
+            && !self.has(Field::Kind)
+    }
+
+    /// The fields a payments sheet cannot do without that this map lacks.
+    pub fn missing_for_payments(&self, has_default_currency: bool) -> Vec<String> {
+        let mut missing = Vec::new();
+        if !self.has(Field::PaymentDate) && !self.has(Field::IssueDate) {
+            missing.push(Field::PaymentDate.to_string());
+        }
+        if !self.has(Field::PaymentAmount) && !self.has(Field::Total) && !self.has(Field::Paid) {
+            missing.push(Field::PaymentAmount.to_string());
+        }
+        if !has_default_currency && !self.has(Field::Currency) {
+            missing.push("currency (or a default currency for the connection)".to_owned());
+        }
+        missing
+    }
 }
 
 /// Recognises columns from their headers. `overrides` map a field to the header text that

@@ -110,6 +110,19 @@ fn money_format(minor_units: u32) -> Format {
     }
 }
 
+/// The companion workbook's bytes, for callers that write files through someone else (a
+/// plugin writes through its host). The same statuses and tasks, in any order, give the
+/// same bytes.
+pub fn companion_bytes(
+    statuses: &[OverdueStatus],
+    tasks: &[CollectionTask],
+) -> Result<Vec<u8>, SheetsError> {
+    build_workbook(statuses, tasks).map_err(|e| SheetsError::Write {
+        path: "companion workbook".into(),
+        reason: e.to_string(),
+    })
+}
+
 fn build_workbook(
     statuses: &[OverdueStatus],
     tasks: &[CollectionTask],

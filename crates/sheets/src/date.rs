@@ -37,7 +37,7 @@ pub enum DateSystem {
 /// `2026/11/23`, `20261123`, `23.11.2026`, `23/11/2026` and `11/23/2026` (by `order` when
 /// both numbers could be the month), two-digit years (taken as 20xx), month names
 /// (`23 Nov 2026`, `Nov 23, 2026`, `23-Nov-26`, `23. November 2026`, `23 novembre 2026`),
-/// and a bare Excel serial (`45292`, 1900 date system).
+/// and a bare five-digit Excel serial (`45292`, 1900 date system).
 ///
 /// ```
 /// use arsync_sheets::{parse_date, DateOrder};
@@ -66,7 +66,10 @@ pub fn parse_date(text: &str, order: DateOrder) -> Result<NaiveDate, SheetsError
             return ymd(&s[..4], &s[4..6], &s[6..8])
                 .ok_or_else(|| bad("not a real date (read as YYYYMMDD)".into()));
         }
-        if dots <= 1 && s.len() <= 12 && !s.starts_with('.') {
+        // Serials written as text: five digits cover 1927 to 2173; a shorter number (a
+        // year, a day) is not taken for a date.
+        let whole = s.split('.').next().unwrap_or("");
+        if dots <= 1 && whole.len() == 5 && !s.ends_with('.') {
             let serial: Decimal = s.parse().map_err(|_| bad("not a number".into()))?;
             return parse_serial(serial, DateSystem::Excel1900).map_err(|e| match e {
                 SheetsError::Date { reason, .. } => bad(reason),
@@ -385,6 +388,8 @@ mod tests {
     #[test]
     fn impossible_and_foreign_text_is_refused_with_the_text() {
         for bad in [
+            "2026",
+            "23",
             "31.02.2026",
             "2026-13-01",
             "13/13/2026",

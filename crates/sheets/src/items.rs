@@ -3,7 +3,7 @@
 //! and value, and skipped; every other row is still read.
 
 use crate::columns::{ColumnMap, Field, detect_columns, normalize_header};
-use crate::table::{Cell, Row, SheetOptions, Source, Table, read_table};
+use crate::table::{Cell, Row, SheetKind, SheetOptions, Source, Table, read_table};
 use crate::{SheetsError, parse_amount_with_currency, parse_date, parse_serial};
 use arsync_model::{
     Allocation, CreditNote, Currency, DocumentStatus, Invoice, ItemKind, Money, Origin, Party,
@@ -72,19 +72,38 @@ pub struct ItemsFile {
     pub problems: Vec<RowProblem>,
 }
 
-/// Reads a sheet's open items and payments.
+/// Reads a sheet's open items and payments, telling a list of payments received from an
+/// open-items list by its columns ([`SheetKind::Auto`]).
 ///
 /// Fails as a whole only when the file cannot be opened or the fields every row needs have
 /// no column; a bad row becomes a [`RowProblem`].
 pub fn read_items(source: Source<'_>, options: &SheetOptions) -> Result<ItemsFile, SheetsError> {
+    read_items_as(source, options, SheetKind::Auto)
+}
+
+/// Reads a sheet whose kind of rows is known (see [`read_items`]).
+pub fn read_items_as(
+    source: Source<'_>,
+    options: &SheetOptions,
+    kind: SheetKind,
+) -> Result<ItemsFile, SheetsError> {
     let table = read_table(source, options)?;
-    read_items_from_table(&table, options)
+    read_items_from_table_as(&table, options, kind)
 }
 
 /// Maps an already read table (see [`read_items`]).
 pub fn read_items_from_table(
     table: &Table,
     options: &SheetOptions,
+) -> Result<ItemsFile, SheetsError> {
+    read_items_from_table_as(table, options, SheetKind::Auto)
+}
+
+/// Maps an already read table whose kind of rows is known.
+pub fn read_items_from_table_as(
+    table: &Table,
+    options: &SheetOptions,
+    kind: SheetKind,
 ) -> Result<ItemsFile, SheetsError> {
     let map = detect_columns(&table.headers, &options.columns).map_err(|missing| {
         let (field, header) = missing
@@ -99,7 +118,16 @@ pub fn read_items_from_table(
             headers: table.headers.clone(),
         }
     })?;
-    let missing = map.missing_for_items(options.default_currency.is_some());
+    let payments_sheet = match kind {
+        SheetKind::Payments => true,
+        SheetKind::OpenItems => false,
+        SheetKind::Auto => map.looks_like_payments(),
+    };
+    let missing = if payments_sheet {
+        map.missing_for_payments(options.default_currency.is_some())
+    } else {
+        map.missing_for_items(options.default_currency.is_some())
+    };
     if !missing.is_empty() {
         return Err(SheetsError::MissingColumns {
             file: table.file.clone(),
@@ -118,6 +146,7 @@ pub fn read_items_from_table(
             row,
             map: &map,
             options,
+            payments_sheet,
         };
         if reader.is_totals_row() {
             continue;
@@ -163,7 +192,12 @@ pub fn read_items_from_table(
             Err(problem) => out.problems.push(*problem),
         }
     }
-    out.payments = settle_payments(pending_payments, &out.invoices, &options.connection);
+    out.payments = settle_payments(
+        pending_payments,
+        &out.invoices,
+        &options.connection,
+        payments_sheet,
+    );
     Ok(out)
 }
 
@@ -185,10 +219,14 @@ struct PendingPayment {
     reference: Option<String>,
 }
 
+/// Gives each payment its id and allocation. On a payments sheet the number column names
+/// the invoice paid; the allocation is then in the payment's currency unless the invoice
+/// is in the same file and in another currency, when it is left to reconciliation.
 fn settle_payments(
     pending: Vec<PendingPayment>,
     invoices: &[Invoice],
     connection: &str,
+    payments_sheet: bool,
 ) -> Vec<Payment> {
     let by_number: BTreeMap<&str, &Invoice> =
         invoices.iter().map(|i| (i.number.as_str(), i)).collect();
@@ -203,15 +241,20 @@ fn settle_payments(
         let own_number = p
             .number
             .as_deref()
-            .filter(|n| !by_number.contains_key(n))
+            .filter(|n| !payments_sheet && !by_number.contains_key(n))
             .map(str::to_owned);
+        let named_invoice = p.applies_to.as_deref().or(if payments_sheet {
+            p.number.as_deref()
+        } else {
+            None
+        });
         let base_id = p.own_id.clone().or(own_number).unwrap_or_else(|| {
             format!(
                 "payment:{}:{}:{}:{}",
                 p.date,
                 p.customer_id.as_deref().unwrap_or("-"),
                 p.amount,
-                target.map_or("-", |i| i.number.as_str())
+                target.map_or(named_invoice.unwrap_or("-"), |i| i.number.as_str())
             )
         });
         let mut id = base_id.clone();
@@ -221,14 +264,18 @@ fn settle_payments(
             n += 1;
         }
         used_ids.insert(id.clone());
-        let allocations = match target {
-            Some(inv) if inv.currency == p.amount.currency && p.amount.amount > Decimal::ZERO => {
-                vec![Allocation {
-                    item_kind: ItemKind::Invoice,
-                    item_id: inv.origin.external_id.clone(),
-                    amount: p.amount.amount.min(inv.total),
-                }]
-            }
+        let allocations = match (target, named_invoice) {
+            _ if p.amount.amount <= Decimal::ZERO => Vec::new(),
+            (Some(inv), _) if inv.currency == p.amount.currency => vec![Allocation {
+                item_kind: ItemKind::Invoice,
+                item_id: inv.origin.external_id.clone(),
+                amount: p.amount.amount.min(inv.total),
+            }],
+            (None, Some(number)) if payments_sheet => vec![Allocation {
+                item_kind: ItemKind::Invoice,
+                item_id: number.to_owned(),
+                amount: p.amount.amount,
+            }],
             _ => Vec::new(),
         };
         payments.push(Payment {
@@ -415,6 +462,7 @@ struct RowReader<'a> {
     row: &'a Row,
     map: &'a ColumnMap,
     options: &'a SheetOptions,
+    payments_sheet: bool,
 }
 
 impl RowReader<'_> {
@@ -632,7 +680,11 @@ impl RowReader<'_> {
             .iter()
             .flatten()
             .any(|(v, _)| v.is_sign_negative() && !v.is_zero());
-        let kind = self.kind(negative)?;
+        let kind = if self.payments_sheet {
+            RowKind::Payment
+        } else {
+            self.kind(negative)?
+        };
         let symbols: Vec<Option<&'static str>> = [total, open, paid, payment_amount]
             .iter()
             .map(|a| a.and_then(|(_, c)| c))
@@ -1041,6 +1093,43 @@ mod tests {
                 .starts_with("payment:2026-10-21:Globex Ltd")
         );
         assert_eq!(f.payments[1].date, d(2026, 10, 21));
+    }
+
+    #[test]
+    fn a_sheet_of_payments_received_names_the_invoices_they_pay() {
+        let f = csv(
+            "Payment Date,Customer,Invoice No,Amount Received,Currency,Reference\n\
+             2026-11-02,Acme GmbH,INV-1001,400.00,EUR,RF18 5390 0754 7034\n\
+             2026-11-03,Acme GmbH,,50.00,EUR,on account\n\
+             2026-11-04,Acme GmbH,INV-1002,lots,EUR,\n",
+            &SheetOptions::default(),
+        );
+        assert_eq!(f.payments.len(), 2);
+        assert!(f.invoices.is_empty());
+        let first = &f.payments[0];
+        assert_eq!(
+            (first.date, first.amount.amount),
+            (d(2026, 11, 2), dec!(400.00))
+        );
+        assert_eq!(first.allocations[0].item_id, "INV-1001");
+        assert_eq!(first.customer_id.as_deref(), Some("Acme GmbH"));
+        assert_eq!(first.reference.as_deref(), Some("RF18 5390 0754 7034"));
+        assert!(f.payments[1].allocations.is_empty());
+        assert_ne!(first.origin.external_id, f.payments[1].origin.external_id);
+        assert_eq!(
+            (f.problems[0].row, f.problems[0].field),
+            (4, Some(Field::PaymentAmount))
+        );
+        let err = read_items_as(
+            Source::Bytes {
+                name: "p.csv",
+                bytes: b"Date,Customer\n2026-11-02,A\n",
+            },
+            &SheetOptions::default(),
+            SheetKind::Payments,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("payment_amount"), "{err}");
     }
 
     #[test]

@@ -39,11 +39,16 @@ mod table;
 
 pub use amount::{DecimalHint, ParsedAmount, parse_amount, parse_amount_with_currency};
 pub use columns::{ColumnMap, Field, detect_columns, normalize_header};
-pub use companion::{companion_path, write_companion};
+pub use companion::{companion_bytes, companion_path, write_companion};
 pub use date::{DateOrder, DateSystem, parse_date, parse_serial};
 pub use error::SheetsError;
-pub use items::{ItemsFile, RowProblem, read_items, read_items_from_table};
-pub use table::{Cell, HeaderRow, Row, SheetOptions, Source, Table, list_sheets, read_table};
+pub use items::{
+    ItemsFile, RowProblem, read_items, read_items_as, read_items_from_table,
+    read_items_from_table_as,
+};
+pub use table::{
+    Cell, HeaderRow, Row, SheetKind, SheetOptions, Source, Table, list_sheets, read_table,
+};
 
 /// Result with this crate's error.
 pub type Result<T, E = SheetsError> = std::result::Result<T, E>;

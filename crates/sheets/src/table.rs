@@ -12,6 +12,21 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
 
+/// What the rows of a sheet are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetKind {
+    /// Payments when the sheet has a payment date or amount column and neither due dates,
+    /// terms nor a type column; open items otherwise.
+    #[default]
+    Auto,
+    /// Invoices and credit notes (and payments, in rows a type column marks so).
+    OpenItems,
+    /// Payments received: every row is a payment, and an invoice number names the invoice
+    /// it pays.
+    Payments,
+}
+
 /// Where the header row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

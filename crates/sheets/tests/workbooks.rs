@@ -8,8 +8,8 @@ use arsync_model::{
     OverdueStatus, TaskState,
 };
 use arsync_sheets::{
-    Cell, DateOrder, Field, HeaderRow, SheetOptions, Source, companion_path, read_items,
-    read_table, write_companion,
+    Cell, DateOrder, Field, HeaderRow, SheetOptions, Source, companion_bytes, companion_path,
+    read_items, read_table, write_companion,
 };
 use chrono::NaiveDate;
 use rust_decimal_macros::dec;
@@ -473,6 +473,10 @@ fn the_companion_workbook_is_written_beside_the_source_atomically_and_idempotent
     let path = write_companion(&source, &statuses, &tasks).unwrap();
     assert_eq!(path, dir.path().join("books.arsync.xlsx"));
     assert_eq!(path, companion_path(&source));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        companion_bytes(&statuses, &tasks).unwrap()
+    );
     assert_eq!(
         std::fs::read(&source).unwrap(),
         before,
