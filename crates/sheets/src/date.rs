@@ -60,6 +60,18 @@ pub fn parse_date(text: &str, order: DateOrder) -> Result<NaiveDate, SheetsError
         Some(i) if i == 10 && s.as_bytes().get(4) == Some(&b'-') => &s[..10],
         _ => s,
     };
+    // A time after the date ("11/23/2026 10:15 AM", "23.11.2026 14:30:00"): keep the date.
+    let without_time: String;
+    let s = if s.contains(':') {
+        without_time = s
+            .split_whitespace()
+            .filter(|w| !w.contains(':') && !matches!(w.to_ascii_uppercase().as_str(), "AM" | "PM"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        without_time.as_str()
+    } else {
+        s
+    };
     if s.chars().all(|c| c.is_ascii_digit() || c == '.') && !s.contains("..") {
         let dots = s.matches('.').count();
         if s.len() == 8 && dots == 0 {
@@ -271,6 +283,18 @@ mod tests {
         assert_eq!(parse_date("11/23/2026", DateOrder::Mdy).unwrap(), due);
         assert_eq!(parse_date("23/11/2026", DateOrder::Dmy).unwrap(), due);
         assert_eq!(parse_date("23-11-2026", DateOrder::Dmy).unwrap(), due);
+        assert_eq!(
+            parse_date("11/23/2026 10:15 AM", DateOrder::Mdy).unwrap(),
+            due
+        );
+        assert_eq!(
+            parse_date("23.11.2026 14:30:00", DateOrder::Dmy).unwrap(),
+            due
+        );
+        assert_eq!(
+            parse_date("23 Nov 2026 14:30", DateOrder::Dmy).unwrap(),
+            due
+        );
     }
 
     #[test]

@@ -153,9 +153,15 @@ pub fn read_items_from_table_as(
         }
         match reader.read() {
             Ok(record) => {
-                if let Some(party) = reader.party()
+                if let Some(mut party) = reader.party()
                     && !parties.contains_key(&party.origin.external_id)
                 {
+                    // The currency of a customer's first document is taken as theirs.
+                    party.currency = Some(match &record {
+                        Record::Invoice(i) => i.currency,
+                        Record::CreditNote(c) => c.currency,
+                        Record::Payment(p) => p.amount.currency,
+                    });
                     parties.insert(party.origin.external_id.clone(), out.parties.len());
                     out.parties.push(party);
                 }
@@ -994,6 +1000,7 @@ mod tests {
         assert_eq!(inv.due_date, d(2026, 10, 1));
         assert_eq!(f.parties.len(), 1);
         assert_eq!(f.parties[0].name, "Acme GmbH");
+        assert_eq!(f.parties[0].currency.map(|c| c.code()), Some("EUR"));
     }
 
     #[test]
