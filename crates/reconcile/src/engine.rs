@@ -137,6 +137,7 @@ impl Engine<'_> {
         short.is_zero()
             || (short > Decimal::ZERO
                 && (short <= self.ctx.settings.fee_allowance(c, open)
+                    || r.bank_charges == Some(Money::new(short, c))
                     || self.ctx.memory.fee_habits.iter().any(|h| {
                         h.customer_id == self.book().customers[item.customer].id
                             && h.fee == Money::new(short, c)
@@ -382,6 +383,13 @@ impl Engine<'_> {
         .round(arsync_model::Rounding::Down)
         .to_minor_units()
         .unwrap_or(0);
+        let charges = p
+            .receipt
+            .bank_charges
+            .filter(|ch| ch.currency == r.currency)
+            .and_then(|ch| ch.to_minor_units())
+            .unwrap_or(0);
+        let allowance = allowance.max(charges);
         let s = self.ctx.settings;
         info.ran = true;
         let mut found = subset::find(
@@ -730,6 +738,28 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
         .into_iter()
         .partition(|r| r.kind == ReceiptKind::Reversal);
     let mut outcome = Outcome::default();
+    // A receipt applied in an earlier run must not be applied again while the books catch up.
+    credits.retain(|r| {
+        let Some(earlier) = input.memory.applied.iter().find(|a| a.receipt_id == r.id) else {
+            return true;
+        };
+        outcome.unmatched.push(Unmatched {
+            explanation: unmatched_sentence(
+                r,
+                &format!(
+                    "it was already applied on {} by {}; nothing more to do",
+                    earlier.applied_on, earlier.applied_by
+                ),
+                &[],
+            ),
+            receipt: r.clone(),
+            reason: UnmatchedReason::AlreadyApplied {
+                applied_on: earlier.applied_on,
+                applied_by: earlier.applied_by.clone(),
+            },
+        });
+        false
+    });
     for rv in reversals {
         handle_reversal(&engine, rv, &mut credits, &mut outcome);
     }

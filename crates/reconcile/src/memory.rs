@@ -227,7 +227,8 @@ impl Memory {
     }
 
     /// Records an applied receipt (without learning aliases), so that a later returned
-    /// payment can find and undo it. Call it for every match the agent applies.
+    /// payment can find and undo it and a later run does not apply it again. Call it for
+    /// every match the agent applies.
     pub fn remember_applied(&mut self, applied: &Match, who: &str, when: NaiveDate) {
         let receipt = &applied.receipt;
         if applied.reverses.is_some() || self.applied.iter().any(|a| a.receipt_id == receipt.id) {

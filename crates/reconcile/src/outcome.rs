@@ -288,6 +288,13 @@ pub enum UnmatchedReason {
     },
     /// A returned payment whose original receipt is neither in this run nor remembered.
     ReversalOfUnknown,
+    /// The receipt was applied in an earlier run; it is not applied twice.
+    AlreadyApplied {
+        /// When.
+        applied_on: chrono::NaiveDate,
+        /// By whom ("auto" for the agent).
+        applied_by: String,
+    },
 }
 
 impl UnmatchedReason {
@@ -300,6 +307,7 @@ impl UnmatchedReason {
             UnmatchedReason::NoFxRate { .. } => "no_fx_rate",
             UnmatchedReason::Reversed { .. } => "reversed",
             UnmatchedReason::ReversalOfUnknown => "reversal_of_unknown",
+            UnmatchedReason::AlreadyApplied { .. } => "already_applied",
         }
     }
 }

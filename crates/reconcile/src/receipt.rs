@@ -76,6 +76,26 @@ pub struct Receipt {
     /// The amount the payer instructed, when the payment crossed currencies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructed: Option<Money>,
+    /// Charges the bank reports as already deducted from the amount, in its currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_charges: Option<Money>,
+}
+
+/// The charges a statement says were taken out of the entry amount, when there are any
+/// and all are in the entry's currency.
+fn included_charges(entry: &BankEntry) -> Option<Money> {
+    let included: Vec<&Money> = entry
+        .charges
+        .iter()
+        .filter(|c| c.included)
+        .map(|c| &c.amount)
+        .collect();
+    if included.is_empty() {
+        return None;
+    }
+    Money::sum(entry.amount.currency, included)
+        .ok()
+        .filter(|m| !m.is_zero())
 }
 
 /// Why a record is not a receipt to reconcile.
@@ -173,6 +193,7 @@ impl Receipt {
                 .as_ref()
                 .map(|x| x.instructed.abs())
                 .filter(|m| m.currency != entry.amount.currency),
+            bank_charges: included_charges(entry),
         })
     }
 
@@ -215,6 +236,7 @@ impl Receipt {
             structured_refs: Vec::new(),
             end_to_end_id: None,
             instructed: None,
+            bank_charges: None,
         })
     }
 

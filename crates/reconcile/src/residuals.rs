@@ -172,6 +172,17 @@ impl Ctx<'_> {
             let short = -diff;
             if short <= self.settings.fee_allowance(c, total) {
                 Fit::Fee
+            } else if let Some(charges) = receipt
+                .bank_charges
+                .filter(|ch| ch.currency == c && ch.amount == short)
+            {
+                hits.push(hit(
+                    Rule::BankFee,
+                    format!(
+                        "the bank reports {charges} of charges taken from the payment, exactly the shortfall"
+                    ),
+                ));
+                Fit::Fee
             } else if let Some(h) = self.memory.fee_habits.iter().find(|h| {
                 h.customer_id == self.book.customers[customer].id && h.fee == money(short, c)
             }) {
@@ -212,7 +223,10 @@ impl Ctx<'_> {
                 self.spread_received(&mut lines, r.amount, r.currency, c);
                 if fit == Fit::Fee {
                     let allowance = self.settings.fee_allowance(c, total);
-                    if !hits.iter().any(|h| h.rule == Rule::LearnedFeeHabit) {
+                    if !hits
+                        .iter()
+                        .any(|h| matches!(h.rule, Rule::LearnedFeeHabit | Rule::BankFee))
+                    {
                         hits.push(hit(
                             Rule::BankFee,
                             format!(

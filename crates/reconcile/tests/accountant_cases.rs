@@ -918,3 +918,44 @@ fn a_usd_receipt_for_a_gbp_invoice_is_converted_through_the_euro() {
         money("10.23", "EUR")
     );
 }
+
+#[test]
+fn charges_the_bank_reports_explain_a_shortfall_beyond_the_tolerance() {
+    let mut case = Case::new();
+    case.invoices = vec![invoice(
+        "130",
+        "INV-1001",
+        "C1",
+        "EUR",
+        "1190.00",
+        d(2026, 10, 1),
+    )];
+    let mut e = entry("BR-1", d(2026, 10, 2), "1155.00", "EUR", None, "INV-1001");
+    e.charges = vec![arsync_model::Charge {
+        amount: money("35.00", "EUR"),
+        included: true,
+        kind: Some("DEBT".into()),
+    }];
+    case.receipts = vec![receipt(&e)];
+    let m = case.run().matches.remove(0);
+    assert_eq!(
+        m.residual(ResidualKind::BankFee).unwrap().amount,
+        money("35.00", "EUR")
+    );
+    assert!(
+        m.explanation
+            .contains("the bank reports 35.00 EUR of charges"),
+        "{}",
+        m.explanation
+    );
+    assert!(m.allocations[0].open_after.is_zero());
+
+    // Without the bank's word, 35.00 EUR is more than the 25.00 EUR tolerance: a part payment.
+    e.charges.clear();
+    case.receipts = vec![receipt(&e)];
+    let m = case.run().matches.remove(0);
+    assert_eq!(
+        m.residual(ResidualKind::PartialPayment).unwrap().amount,
+        money("35.00", "EUR")
+    );
+}

@@ -468,3 +468,47 @@ fn two_customers_with_the_same_name_do_not_identify_the_payer() {
     assert!(!m.fired(Rule::PayerName));
     assert_eq!(m.decision, Decision::Suggested);
 }
+
+#[test]
+fn a_receipt_applied_in_an_earlier_run_is_not_applied_again() {
+    let mut case = Case::new();
+    case.invoices = vec![invoice(
+        "130",
+        "INV-1001",
+        "C1",
+        "EUR",
+        "1190.00",
+        d(2026, 10, 1),
+    )];
+    case.receipts = vec![receipt(&entry(
+        "BR-1",
+        d(2026, 10, 2),
+        "1190.00",
+        "EUR",
+        None,
+        "INV-1001",
+    ))];
+    let first = case.run();
+    case.memory.remember_applied(
+        first.match_for("bank:BR-1").unwrap(),
+        "auto",
+        d(2026, 10, 2),
+    );
+    // The books have not caught up yet: the invoice is still open, the statement read again.
+    let again = case.run();
+    assert!(again.matches.is_empty());
+    let u = again.unmatched_for("bank:BR-1").unwrap();
+    assert_eq!(
+        u.reason,
+        UnmatchedReason::AlreadyApplied {
+            applied_on: d(2026, 10, 2),
+            applied_by: "auto".into()
+        }
+    );
+    assert!(
+        u.explanation
+            .contains("already applied on 2026-10-02 by auto"),
+        "{}",
+        u.explanation
+    );
+}
