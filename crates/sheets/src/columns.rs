@@ -512,21 +512,56 @@ pub fn detect_columns(
     if !not_found.is_empty() {
         return Err(not_found);
     }
-    for field in Field::ALL {
-        if map.has(field) {
-            continue;
-        }
-        let found = normalized
-            .iter()
-            .enumerate()
-            .find(|(i, h)| !taken[*i] && !h.is_empty() && field.synonyms().contains(&h.as_str()));
-        if let Some((i, _)) = found {
-            taken[i] = true;
-            map.insert(field, i, headers[i].clone());
+    // Specific names first, so "Rechnungsnr." wins over a running "Nr." and "Invoice Date"
+    // over a "Date" elsewhere in the sheet; generic names only fill what is left.
+    for generic_pass in [false, true] {
+        for field in Field::ALL {
+            if map.has(field) {
+                continue;
+            }
+            let found = normalized.iter().enumerate().find(|(i, h)| {
+                !taken[*i]
+                    && !h.is_empty()
+                    && GENERIC.contains(&h.as_str()) == generic_pass
+                    && field.synonyms().contains(&h.as_str())
+            });
+            if let Some((i, _)) = found {
+                taken[i] = true;
+                map.insert(field, i, headers[i].clone());
+            }
         }
     }
     Ok(map)
 }
+
+/// Header names that say little on their own.
+const GENERIC: [&str; 25] = [
+    "no",
+    "number",
+    "invoice",
+    "inv",
+    "rechnung",
+    "facture",
+    "piece",
+    "name",
+    "date",
+    "datum",
+    "amount",
+    "total",
+    "betrag",
+    "montant",
+    "open",
+    "offen",
+    "ref",
+    "reference",
+    "type",
+    "typ",
+    "art",
+    "kind",
+    "state",
+    "status",
+    "due",
+];
 
 /// How many of the headers are recognised: used to find the header row under title rows.
 pub(crate) fn recognised_count(cells: &[String]) -> usize {
@@ -617,6 +652,27 @@ mod tests {
         assert_eq!(map.get(Field::Total), Some(5));
         assert_eq!(map.get(Field::OpenAmount), Some(6));
         assert_eq!(map.get(Field::Currency), Some(7));
+    }
+
+    #[test]
+    fn a_running_number_and_a_generic_date_yield_to_specific_headers() {
+        let map = detect(&[
+            "Nr.",
+            "Datum",
+            "Rechnungsnr.",
+            "Rechnungsdatum",
+            "Kunde",
+            "Betrag",
+        ]);
+        assert_eq!(map.get(Field::InvoiceNumber), Some(2));
+        assert_eq!(map.get(Field::IssueDate), Some(3));
+        assert_eq!(map.get(Field::Total), Some(5));
+        // With nothing more specific, the generic names still serve.
+        let map = detect(&["No", "Date", "Name", "Amount"]);
+        assert_eq!(map.get(Field::InvoiceNumber), Some(0));
+        assert_eq!(map.get(Field::IssueDate), Some(1));
+        assert_eq!(map.get(Field::Customer), Some(2));
+        assert_eq!(map.get(Field::Total), Some(3));
     }
 
     #[test]

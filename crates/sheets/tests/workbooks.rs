@@ -564,3 +564,17 @@ fn a_companion_that_cannot_be_written_says_where_and_leaves_the_source_alone() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_macro_enabled_workbook_on_disk_is_read_by_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Debitoren.xlsm");
+    std::fs::write(&path, offene_posten_workbook()).unwrap();
+    let f = read_items(Source::Path(&path), &SheetOptions::default()).unwrap();
+    assert_eq!(f.invoices.len(), 3);
+    assert!(
+        f.invoices
+            .iter()
+            .all(|i| i.origin.external_id.starts_with("RE-2026-"))
+    );
+}
