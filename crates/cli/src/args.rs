@@ -53,6 +53,31 @@ pub(crate) enum Command {
     /// Reports from the store.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Show what arsync reads from statement, rate or spreadsheet files.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// Files to read (bank statements, rate files, spreadsheets, or zip bundles of them).
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+    pub(crate) format: InspectFormat,
+    /// Text encoding of statements that do not declare one (utf-8, windows-1252,
+    /// iso-8859-1, iso-8859-15, cp852).
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) encoding: Option<String>,
+}
+
+/// How `inspect` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InspectFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON object per line (file, statement, entry, rate, invoice, problem).
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod aging_view;
 mod args;
 mod commands;
 mod context;
+mod files;
 mod table;
 
 use clap::Parser;

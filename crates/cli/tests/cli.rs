@@ -1,5 +1,5 @@
 //! The built `arsync` binary, run as a user runs it.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -162,4 +162,87 @@ fn aging_reports_as_csv_from_a_configured_store() {
         "{}",
         text(&out.stdout)
     );
+}
+
+fn samples() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("ARSYNC_SAMPLES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: the real-world samples are not at {} (set ARSYNC_SAMPLES)",
+            dir.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn inspect_shows_what_the_bank_sent_and_reports_a_failed_balance() {
+    let Some(s) = samples() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let camt = s.join("bank/camt/camt053_v04_ch-postfinance_isr_batch_reversal.xml");
+    let out = arsync(dir.path(), &["inspect", camt.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("camt.053 version 001.04"), "{stdout}");
+    assert!(
+        stdout.contains("opening 322,152.16 CHF 2016-04-29   closing 322,689.77 CHF 2016-04-30"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("check ok"), "{stdout}");
+    // A statement whose entries do not add up to its closing balance fails, with the difference.
+    let abn = s.join("bank/mt940/nl-abnamro.sta");
+    let out = arsync(dir.path(), &["inspect", abn.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("check FAILED: opening 60F 3236.28 EUR"),
+        "{}",
+        text(&out.stdout)
+    );
+    // The Hungarian DOS file reads right once its code page is named.
+    let hu = s.join("bank/mt940/hu-raiffeisen_cp852.sta");
+    let out = arsync(
+        dir.path(),
+        &["inspect", "--encoding", "cp852", hu.to_str().unwrap()],
+    );
+    assert!(text(&out.stdout).contains("Csoportos átutalás jóváírása"));
+}
+
+#[test]
+fn inspect_prints_json_lines_for_rates_and_books() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo");
+    let out = arsync(
+        dir.path(),
+        &[
+            "inspect",
+            "--format",
+            "json",
+            demo.join("rates.xml").to_str().unwrap(),
+            demo.join("books.xlsx").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["type"] == "rate" && v["rate"]["base"] == "EUR")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["type"] == "invoice" && v["invoice"]["total"].is_string())
+    );
+    let unknown = dir.path().join("notes.txt");
+    std::fs::write(&unknown, "hello").unwrap();
+    let out = arsync(dir.path(), &["inspect", unknown.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not a format arsync reads"));
 }

@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod init;
+mod inspect;
 mod report;
 
 use crate::args::{Cli, Command, ConfigCommand, ReportCommand};
@@ -14,6 +15,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Init(args) => init::run(args, &cli.config),
         Command::Config(ConfigCommand::Check) => config::check(&cli.config),
         Command::Demo(args) => block_on(demo::run(args, clock.as_ref())),
+        Command::Inspect(args) => inspect::run(args),
         Command::Report(ReportCommand::Aging(args)) => {
             block_on(report::aging(&cli.config, args, clock.as_ref()))
         }
