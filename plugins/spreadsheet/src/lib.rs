@@ -1,0 +1,279 @@
+//! Connector plugin `spreadsheet`: customers, invoices, credit notes and payments from one
+//! workbook (xlsx, xlsm, xlsb, xls, ods) or csv/tsv file, and overdue statuses and collection
+//! tasks written back to a companion workbook beside it. The source file is never modified.
+//!
+//! This crate owns the protocol side only: settings, paging, cursors, write-back
+//! idempotency. Reading and writing sheets is `arsync-sheets`' job. It depends on the SDK
+//! and that library and must not depend on the runtime, the store or anything async; files
+//! are read and written through the host (`files.read`, `files.write`, `files.list`), never
+//! directly, so the runtime's path scoping applies.
+//!
+//! # Settings
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `path` | the workbook or csv file (required) |
+//! | `sheet` | sheet to read; the first when absent |
+//! | `header_row` | `"auto"` (default) or the row number of the column titles |
+//! | `columns` | field → header for headers arsync does not recognise: `{ due_date = "Zahlbar bis" }` |
+//! | `date_order` | `"dmy"` (default), `"mdy"` or `"ymd"` for ambiguous dates |
+//! | `date_system` | `"excel1900"` (default) or `"excel1904"` |
+//! | `default_currency` | ISO code for rows that name none |
+//! | `decimal` | `"auto"` (default), `"dot"` or `"comma"` |
+//! | `delimiter` | csv field delimiter; guessed when absent |
+//! | `output` | folder of the companion workbook; the source's folder when absent |
+//!
+//! Any other key is refused with `invalid_config` naming it.
+//!
+//! # Pulling
+//!
+//! Each stream is read from the whole file in pages of 500 records. The cursor is the
+//! file's sha256 (`sha256:<hex>@<offset>` while paging, `sha256:<hex>` once delivered): an
+//! unchanged file yields an empty page on the next pull, a changed file is delivered again
+//! from the start and the store's upsert by external id keeps one copy of each record.
+//! Rows that cannot be read are reported in the first `invoices` page's `problems` as
+//! `invalid_data` with file, sheet and row; every other row is delivered. A file that cannot
+//! be read at all fails the pull: `invalid_config` naming the setting to change (`sheet`,
+//! `header_row`, `columns`) or `invalid_data` naming the file. Origins carry the connection
+//! name `spreadsheet`.
+//!
+//! # Pushing
+//!
+//! `push_status` and `push_task` write `<stem>.arsync.xlsx` (sheets "Status" and "Tasks")
+//! and a journal `<stem>.arsync.json` in the `output` folder. The journal keeps every applied
+//! idempotency key, so a key pushed again is `already_applied` with the same row id, also
+//! after a restart. The host only writes files the settings name: set `output` (e.g. `"."`)
+//! for write-back to be allowed.
+
+// `deny`, not `forbid`: the entry point `declare_plugin!` exports needs `#[unsafe(no_mangle)]`.
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+
+mod companion;
+mod cursor;
+mod settings;
+
+use arsync_model::payload_hash;
+use arsync_sdk::prelude::*;
+use arsync_sheets::{ItemsFile, RowProblem, SheetsError, Source, read_items};
+use companion::{Journal, Target};
+use cursor::{FileCursor, PAGE_SIZE, window};
+use settings::Settings;
+
+/// The name recorded as the connection in every origin.
+pub const CONNECTION: &str = "spreadsheet";
+
+/// One configured spreadsheet connection.
+#[derive(Debug)]
+pub struct Spreadsheet {
+    host: Host,
+    settings: Settings,
+    target: Target,
+}
+
+fn row_problem(p: &RowProblem) -> PluginError {
+    let source = if p.sheet.is_empty() {
+        p.file.clone()
+    } else {
+        format!("{} [sheet '{}']", p.file, p.sheet)
+    };
+    PluginError::invalid_data(
+        p.to_string(),
+        Position {
+            source: Some(source),
+            line: u64::try_from(p.row).ok(),
+            field: p
+                .field
+                .map(|f| f.as_str().to_owned())
+                .or_else(|| p.column.clone()),
+            ..Position::default()
+        },
+    )
+}
+
+fn sheets_error(e: &SheetsError, path: &str) -> PluginError {
+    let setting = match e {
+        SheetsError::SheetNotFound { .. } => Some("sheet"),
+        SheetsError::NoHeaderRow { .. } | SheetsError::HeaderRowOutOfRange { .. } => {
+            Some("header_row")
+        }
+        SheetsError::MissingColumns { .. } | SheetsError::MappedColumnNotFound { .. } => {
+            Some("columns")
+        }
+        _ => None,
+    };
+    match setting {
+        Some(key) => PluginError::invalid_config(key, e.to_string()),
+        None => PluginError::invalid_data(
+            e.to_string(),
+            Position {
+                source: Some(path.to_owned()),
+                ..Position::default()
+            },
+        ),
+    }
+}
+
+impl Spreadsheet {
+    fn read(&self, bytes: &[u8]) -> Result<ItemsFile, PluginError> {
+        read_items(
+            Source::Bytes {
+                name: &self.settings.path,
+                bytes,
+            },
+            &self.settings.options,
+        )
+        .map_err(|e| sheets_error(&e, &self.settings.path))
+    }
+
+    fn apply(
+        journal: &mut Journal,
+        target: &Target,
+        action: PushAction,
+        item: PushItem,
+    ) -> ItemResult {
+        let key = item.idempotency_key;
+        if let Some(id) = journal.applied.get(&key) {
+            return ItemResult::already_applied(key, Some(id.clone()));
+        }
+        let id = match (action, item.record) {
+            (PushAction::Status, Outgoing::OverdueStatus(status)) => {
+                let id = format!("{}#Status/{}", target.workbook, status.item_id);
+                journal.put_status(status);
+                id
+            }
+            (PushAction::Task, Outgoing::CollectionTask(task)) => {
+                let id = format!("{}#Tasks/{}", target.workbook, task.key);
+                journal.tasks.insert(task.key.clone(), task);
+                id
+            }
+            (action, other) => {
+                return ItemResult::failed(
+                    key.clone(),
+                    PluginError::invalid_data(
+                        format!(
+                            "push_{action} carries {} items, this one is a {}; the item was not written",
+                            action.outgoing_kind(),
+                            other.kind()
+                        ),
+                        Position {
+                            record: Some(key),
+                            ..Position::default()
+                        },
+                    ),
+                );
+            }
+        };
+        journal.applied.insert(key.clone(), id.clone());
+        ItemResult::applied(key, Some(id))
+    }
+}
+
+impl Connector for Spreadsheet {
+    fn manifest() -> Manifest {
+        Manifest::new("spreadsheet", env!("CARGO_PKG_VERSION"))
+            .describe("Open items and payments from a workbook or csv file; status and tasks to a companion workbook")
+            .pulls(Stream::Customers)
+            .pulls(Stream::Invoices)
+            .pulls(Stream::CreditNotes)
+            .pulls(Stream::Payments)
+            .pushes(PushAction::Status)
+            .pushes(PushAction::Task)
+            .config_schema(serde_json::json!({
+                "type": "object",
+                "required": ["path"],
+                "additionalProperties": false,
+                "properties": {
+                    "path": { "type": "string", "description": "the workbook or csv file" },
+                    "sheet": { "type": "string" },
+                    "header_row": { "type": ["string", "integer"] },
+                    "columns": { "type": "object", "additionalProperties": { "type": "string" } },
+                    "date_order": { "enum": ["dmy", "mdy", "ymd"] },
+                    "date_system": { "enum": ["excel1900", "excel1904"] },
+                    "default_currency": { "type": "string" },
+                    "decimal": { "enum": ["auto", "dot", "comma"] },
+                    "delimiter": { "type": "string" },
+                    "output": { "type": "string", "description": "folder of the companion workbook" }
+                }
+            }))
+    }
+
+    fn create(settings: serde_json::Value, host: Host) -> Result<Self, PluginError> {
+        let settings = Settings::parse(&settings, CONNECTION)?;
+        let target = Target::new(&settings.path, settings.output.as_deref());
+        Ok(Self {
+            host,
+            settings,
+            target,
+        })
+    }
+
+    fn pull(&mut self, stream: Stream, cursor: Option<&str>) -> Result<Page, PluginError> {
+        let cursor = FileCursor::parse(cursor)?;
+        let bytes = self.host.read_file(&self.settings.path)?;
+        let hash = payload_hash(&bytes);
+        if cursor.is_delivered(&hash) {
+            return Ok(Page::new(Vec::new(), None));
+        }
+        let file = self.read(&bytes)?;
+        let (records, problems): (Vec<Record>, &[RowProblem]) = match stream {
+            Stream::Customers => (file.parties.into_iter().map(Record::Party).collect(), &[]),
+            Stream::Invoices => (
+                file.invoices.into_iter().map(Record::Invoice).collect(),
+                &file.problems,
+            ),
+            Stream::CreditNotes => (
+                file.credit_notes
+                    .into_iter()
+                    .map(Record::CreditNote)
+                    .collect(),
+                &[],
+            ),
+            Stream::Payments => (
+                file.payments.into_iter().map(Record::Payment).collect(),
+                &[],
+            ),
+            other => {
+                return Err(PluginError::unsupported(format!(
+                    "a spreadsheet has no {other}; use the bank-statements or fx-feeds plugin"
+                )));
+            }
+        };
+        let (range, next) = window(&cursor, &hash, records.len(), PAGE_SIZE);
+        let first = range.start == 0;
+        let mut page = Page::new(
+            records
+                .into_iter()
+                .skip(range.start)
+                .take(range.len())
+                .collect(),
+            next,
+        );
+        if first {
+            page.problems = problems.iter().map(row_problem).collect();
+        }
+        Ok(page)
+    }
+
+    fn push(
+        &mut self,
+        action: PushAction,
+        items: Vec<PushItem>,
+    ) -> Result<Vec<ItemResult>, PluginError> {
+        let mut journal = Journal::load(&self.host, &self.target)?;
+        let before = journal.applied.len();
+        let results: Vec<ItemResult> = items
+            .into_iter()
+            .map(|item| Self::apply(&mut journal, &self.target, action, item))
+            .collect();
+        if journal.applied.len() > before {
+            journal.save(&self.host, &self.target)?;
+        }
+        Ok(results)
+    }
+}
+
+arsync_sdk::declare_plugin!(Spreadsheet);
+
+#[cfg(test)]
+mod tests;
