@@ -543,6 +543,8 @@ impl Engine<'_> {
                 confidence += bonus;
                 let when = match days {
                     0 => format!("received on the day {} was due", first.number),
+                    1 => format!("received 1 day after {} was due", first.number),
+                    -1 => format!("received 1 day before {} was due", first.number),
                     d if d < 0 => format!("received {} days before {} was due", -d, first.number),
                     d => format!("received {d} days after {} was due", first.number),
                 };
@@ -874,7 +876,18 @@ fn handle_reversal(
         } else {
             Decision::Suggested
         };
-        let reason = hit(Rule::Reversal, format!("it returns {what}: {why}"));
+        let numbers: Vec<String> = allocations.iter().map(|a| a.number.clone()).collect();
+        // Returned in the same run: nothing was applied, so the sentence names the receipt.
+        // Returned after it was applied: the sentence names the items it re-opens.
+        let (verb, targets, reason) = if numbers.is_empty() {
+            ("returns", vec![what], hit(Rule::Reversal, why))
+        } else {
+            (
+                "re-opens",
+                numbers,
+                hit(Rule::Reversal, format!("it returns {what}, as {why}")),
+            )
+        };
         let limits: Vec<RuleHit> = if decision == Decision::Suggested {
             vec![hit(
                 Rule::BelowThreshold,
@@ -884,20 +897,9 @@ fn handle_reversal(
             Vec::new()
         };
         let confidence = if decision == Decision::Auto {
-            Decimal::ONE
+            dec(100, 2)
         } else {
             dec(60, 2)
-        };
-        let numbers: Vec<String> = allocations.iter().map(|a| a.number.clone()).collect();
-        let verb = if numbers.is_empty() {
-            "returns receipt"
-        } else {
-            "re-opens"
-        };
-        let targets = if numbers.is_empty() {
-            vec![reverses.clone()]
-        } else {
-            numbers
         };
         let explanation = match_sentence(
             &rv,

@@ -52,7 +52,7 @@ fn a_payment_returned_in_the_same_period_applies_nothing() {
     assert_eq!(rv.decision, Decision::Auto);
     assert!(rv.fired(Rule::Reversal));
     assert!(
-        rv.explanation.contains("end-to-end id E2E-ACME-77"),
+        rv.explanation.contains("returns receipt 1190.00 EUR of 2026-10-02 (BR-1): it carries the end-to-end id E2E-ACME-77"),
         "{}",
         rv.explanation
     );
