@@ -36,8 +36,24 @@ fn eur() -> Result<Currency, FeedsError> {
 /// Reads an ECB eurofxref XML file (`eurofxref-daily.xml`, `eurofxref-hist-90d.xml`,
 /// `eurofxref-hist.xml`). Currencies arsync cannot hold money in are reported and skipped.
 pub fn parse_ecb_xml(bytes: &[u8]) -> Result<RateFeed, FeedsError> {
+    parse_ecb_events(quick_xml::Reader::from_reader(bytes), |position| {
+        format!("line {}", line_of(bytes, position))
+    })
+}
+
+/// Reads an ECB eurofxref XML file from a stream (a file of the full history, a response
+/// body) without holding it in memory; positions in messages are byte offsets.
+pub fn parse_ecb_xml_from<R: std::io::BufRead>(stream: R) -> Result<RateFeed, FeedsError> {
+    parse_ecb_events(quick_xml::Reader::from_reader(stream), |position| {
+        format!("byte {position}")
+    })
+}
+
+fn parse_ecb_events<R: std::io::BufRead>(
+    mut reader: quick_xml::Reader<R>,
+    locate: impl Fn(u64) -> String,
+) -> Result<RateFeed, FeedsError> {
     let base = eur()?;
-    let mut reader = quick_xml::Reader::from_reader(bytes);
     let mut buf = Vec::new();
     let mut feed = RateFeed::default();
     let mut date: Option<NaiveDate> = None;
@@ -49,7 +65,7 @@ pub fn parse_ecb_xml(bytes: &[u8]) -> Result<RateFeed, FeedsError> {
             .read_event_into(&mut buf)
             .map_err(|e| FeedsError::Format {
                 format: XML_FORMAT,
-                position: format!("line {}", line_of(bytes, reader.error_position())),
+                position: locate(reader.error_position()),
                 reason: e.to_string(),
                 hint: "the file is not well-formed XML; download it again".into(),
             })?;
@@ -70,11 +86,11 @@ pub fn parse_ecb_xml(bytes: &[u8]) -> Result<RateFeed, FeedsError> {
                 }
                 let attrs = attributes(&e).map_err(|reason| FeedsError::Format {
                     format: XML_FORMAT,
-                    position: format!("line {}", line_of(bytes, reader.buffer_position())),
+                    position: locate(reader.buffer_position()),
                     reason,
                     hint: "the file is not well-formed XML; download it again".into(),
                 })?;
-                let position = || format!("line {}", line_of(bytes, reader.buffer_position()));
+                let position = || locate(reader.buffer_position());
                 if let Some(time) = attrs.get("time") {
                     match NaiveDate::parse_from_str(time, "%Y-%m-%d") {
                         Ok(d) => date = Some(d),
@@ -124,7 +140,7 @@ pub fn parse_ecb_xml(bytes: &[u8]) -> Result<RateFeed, FeedsError> {
     if depth > 0 && saw_envelope {
         return Err(FeedsError::Format {
             format: XML_FORMAT,
-            position: format!("line {}", line_of(bytes, reader.buffer_position())),
+            position: locate(reader.buffer_position()),
             reason: format!("the file ends inside {depth} open elements"),
             hint: "the download was cut short; fetch the file again".into(),
         });
@@ -345,6 +361,20 @@ mod tests {
                 .any(|p| p.value == "abc" && p.position.contains("line 10"))
         );
         assert!(feed.problems.iter().any(|p| p.value == "XDR"));
+    }
+
+    #[test]
+    fn a_stream_reads_like_the_bytes_with_byte_positions() {
+        let from_stream = parse_ecb_xml_from(std::io::BufReader::new(DAILY.as_bytes())).unwrap();
+        let from_bytes = parse_ecb_xml(DAILY.as_bytes()).unwrap();
+        assert_eq!(from_stream.rates, from_bytes.rates);
+        assert_eq!(from_stream.problems.len(), from_bytes.problems.len());
+        assert!(
+            from_stream
+                .problems
+                .iter()
+                .any(|p| p.position.starts_with("byte "))
+        );
     }
 
     #[test]

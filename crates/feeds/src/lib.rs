@@ -32,7 +32,7 @@ mod number;
 mod records;
 
 pub use cnb::{CNB_SOURCE, parse_cnb_daily};
-pub use ecb::{ECB_SOURCE, parse_ecb_csv, parse_ecb_xml};
+pub use ecb::{ECB_SOURCE, parse_ecb_csv, parse_ecb_xml, parse_ecb_xml_from};
 pub use error::{FeedProblem, FeedsError, RateFeed};
 pub use export::{ExportFeed, ExportKind, ExportMapping, Payout, parse_export};
 pub use mapped::{FieldRef, Mapping, parse_mapped};

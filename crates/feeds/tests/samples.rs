@@ -3,7 +3,7 @@
 //! (ARSYNC_SAMPLES, default ../shared/samples). Skipped, saying so, when absent.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
 
-use arsync_feeds::{parse_cnb_daily, parse_ecb_csv, parse_ecb_xml};
+use arsync_feeds::{parse_cnb_daily, parse_ecb_csv, parse_ecb_xml, parse_ecb_xml_from};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -76,6 +76,9 @@ fn the_ecb_ninety_day_file_has_every_day_and_only_currency_problems() {
     for p in &feed.problems {
         assert_eq!(p.field.as_deref(), Some("currency"), "{p}");
     }
+    // Streamed from a reader, the file gives the same rates.
+    let streamed = parse_ecb_xml_from(std::io::BufReader::with_capacity(512, &bytes[..])).unwrap();
+    assert_eq!(streamed.rates, feed.rates);
     // Every day has the same currencies.
     let per_day = feed.rates.len() / days.len();
     assert_eq!(per_day * days.len(), feed.rates.len());
