@@ -950,6 +950,13 @@ fn read_ntry(
                 if !details[0].charges.is_empty() {
                     e.charges = details[0].charges.clone();
                 }
+                if amount.currency == account.currency
+                    && let Some(gross) = details[0].amount
+                    && gross != signed
+                {
+                    st.checks
+                        .push(single_detail_check(path, gross, signed, &e.charges));
+                }
                 if e.exchange.is_none() {
                     e.exchange = details[0].exchange.clone();
                 }
@@ -984,6 +991,28 @@ fn read_ntry(
             );
             st.entries.push(e);
         }
+    }
+}
+
+/// A single transaction detail whose amount differs from the booked entry: the
+/// difference must be the charges the bank took.
+fn single_detail_check(path: &str, gross: Decimal, booked: Decimal, charges: &[Charge]) -> Check {
+    let taken: Decimal = charges.iter().map(|c| c.amount.amount).sum();
+    let passed = gross - taken == booked;
+    Check {
+        kind: CheckKind::BatchDetails,
+        passed,
+        expected: Some(booked),
+        actual: Some(gross - taken),
+        message: if passed {
+            format!(
+                "{path}: the transaction ({gross}) less charges ({taken}) equals the booked entry ({booked})"
+            )
+        } else {
+            format!(
+                "{path}: the transaction is {gross} and the charges {taken}, but the bank booked {booked}; the booked amount is kept"
+            )
+        },
     }
 }
 

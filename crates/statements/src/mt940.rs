@@ -8,6 +8,8 @@
 //! customer and bank reference, supplementary details); `:86:` is read as German
 //! `?20`-`?63` structured text, SWIFT `/KEY/value` text or free lines.
 
+use std::borrow::Cow;
+
 use crate::fields::{Reporter, account_from, parse_amount};
 use crate::keys::{KeyMaker, is_placeholder_ref};
 use crate::refs::recognise_refs;
@@ -42,77 +44,115 @@ const KNOWN_TAGS: &[&str] = &[
     "34F", "13", "13D", "90D", "90C", "NS",
 ];
 
-/// One tag with its (possibly multi-line) value.
+/// One tag with its (possibly multi-line) value, borrowed from the text where it can be.
 #[derive(Debug)]
-struct Field {
-    tag: String,
-    lines: Vec<String>,
+struct Field<'a> {
+    tag: &'static str,
+    lines: Vec<Cow<'a, str>>,
     line: u32,
 }
 
-/// Splits the text into messages of fields.
-fn messages(text: &str) -> Vec<Vec<Field>> {
-    let mut out: Vec<Vec<Field>> = Vec::new();
-    let mut current: Vec<Field> = Vec::new();
-    let mut in_message = false;
-    for (i, raw) in text.split('\n').enumerate() {
-        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let mut line: &str = raw.trim_end_matches('\r');
-        let cleaned: String;
-        if line.contains(['\u{1}', '\u{3}']) {
-            cleaned = line.replace(['\u{1}', '\u{3}'], "");
-            line = &cleaned;
-        }
-        // SWIFT envelope: "{1:F01...}{2:I940...}{4:" then the text block.
-        if line.starts_with('{') {
-            if let Some(p) = line.find("{4:") {
-                line = &line[p + 3..];
-            } else {
-                continue;
-            }
-        }
-        let t = line.trim();
-        if t == "-" || t == "-}" || t.starts_with("-}") {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            in_message = false;
-            continue;
-        }
-        if let Some((tag, value)) = split_tag(line) {
-            if tag == "20" && !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            if tag == "20" {
-                in_message = true;
-            }
-            if in_message {
-                current.push(Field {
-                    tag: tag.to_owned(),
-                    lines: vec![value.to_owned()],
-                    line: line_no,
-                });
-            }
-            continue;
-        }
-        if in_message
-            && let Some(f) = current.last_mut()
-            && (!t.is_empty() || f.tag == "86")
-        {
-            f.lines.push(line.to_owned());
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
+/// What the line reader yields: a field, or the end of a message (a lone `-`).
+enum Item<'a> {
+    Field(Field<'a>),
+    End,
 }
 
-fn split_tag(line: &str) -> Option<(&str, &str)> {
+/// Reads fields one at a time, so a statement of any length is never copied whole.
+struct Fields<'a> {
+    lines: std::iter::Enumerate<std::str::Split<'a, char>>,
+    pending: Option<Field<'a>>,
+    in_message: bool,
+    queued_end: bool,
+}
+
+impl<'a> Fields<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            lines: text.split('\n').enumerate(),
+            pending: None,
+            in_message: false,
+            queued_end: false,
+        }
+    }
+}
+
+fn tail<'a>(line: &Cow<'a, str>, from: usize) -> Cow<'a, str> {
+    match line {
+        Cow::Borrowed(b) => Cow::Borrowed(b.get(from..).unwrap_or("")),
+        Cow::Owned(o) => Cow::Owned(o.get(from..).unwrap_or("").to_owned()),
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        if self.queued_end {
+            self.queued_end = false;
+            return Some(Item::End);
+        }
+        loop {
+            let Some((i, raw)) = self.lines.next() else {
+                return self.pending.take().map(Item::Field);
+            };
+            let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let mut line: Cow<'a, str> = Cow::Borrowed(raw.trim_end_matches('\r'));
+            if line.contains(['\u{1}', '\u{3}']) {
+                line = Cow::Owned(line.replace(['\u{1}', '\u{3}'], ""));
+            }
+            // SWIFT envelope: "{1:F01...}{2:I940...}{4:" then the text block.
+            if line.starts_with('{') {
+                match line.find("{4:") {
+                    Some(p) => line = tail(&line, p + 3),
+                    None => continue,
+                }
+            }
+            let t = line.trim();
+            if t == "-" || t.starts_with("-}") {
+                self.in_message = false;
+                if let Some(f) = self.pending.take() {
+                    self.queued_end = true;
+                    return Some(Item::Field(f));
+                }
+                return Some(Item::End);
+            }
+            if let Some((tag, offset)) = split_tag(&line) {
+                if tag == "20" {
+                    self.in_message = true;
+                }
+                if !self.in_message {
+                    continue;
+                }
+                let field = Field {
+                    tag,
+                    lines: vec![tail(&line, offset)],
+                    line: line_no,
+                };
+                if let Some(prev) = self.pending.replace(field) {
+                    return Some(Item::Field(prev));
+                }
+                continue;
+            }
+            if self.in_message
+                && let Some(f) = self.pending.as_mut()
+                && (!t.is_empty() || f.tag == "86")
+            {
+                f.lines.push(line);
+            }
+        }
+    }
+}
+
+/// The tag of a line starting with `:TAG:`, as the static name, and where its value starts.
+fn split_tag(line: &str) -> Option<(&'static str, usize)> {
     let rest = line.strip_prefix(':')?;
     let end = rest.find(':')?;
     let tag = &rest[..end];
-    KNOWN_TAGS.contains(&tag).then(|| (tag, &rest[end + 1..]))
+    KNOWN_TAGS
+        .iter()
+        .find(|k| **k == tag)
+        .map(|k| (*k, end + 2))
 }
 
 /// Reads MT940/MT942 text into `out`.
@@ -123,19 +163,18 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
         options,
         problems: &mut out.problems,
     };
-    let msgs = messages(text);
-    if msgs.is_empty() {
-        rep.error(
-            Position::Line(1),
-            ":20:",
-            "no statement found: there is no ':20:' tag",
-            "check that the file is an MT940/MT942 export and not a PDF or CSV",
-        );
-    }
+    let mut fields = Fields::new(text).peekable();
+    let mut found = false;
     // Each statement with the pages it was assembled from.
     let mut statements: Vec<(Statement, Vec<PageSummary>)> = Vec::new();
-    for msg in msgs {
-        let Some(page) = read_message(&msg, interim, options, &mut keys, &mut rep) else {
+    while let Some(item) = fields.next() {
+        let Item::Field(first) = item else { continue };
+        if first.tag != "20" {
+            continue;
+        }
+        found = true;
+        let Some(page) = read_message(first, &mut fields, interim, options, &mut keys, &mut rep)
+        else {
             continue;
         };
         let summary = PageSummary {
@@ -163,6 +202,14 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
                 statements.push((st, vec![summary]));
             }
         }
+    }
+    if !found {
+        rep.error(
+            Position::Line(1),
+            ":20:",
+            "no statement found: there is no ':20:' tag",
+            "check that the file is an MT940/MT942 export and not a PDF or CSV",
+        );
     }
     for (mut st, pages) in statements {
         if pages.len() > 1 {
@@ -225,35 +272,88 @@ struct Page {
 
 struct RawEntry<'a> {
     line: u32,
-    field61: &'a Field,
-    info: Vec<&'a Field>,
+    field61: Field<'a>,
+    info: Vec<Field<'a>>,
 }
 
-fn read_message(
-    msg: &[Field],
+/// The account and statement id entries are booked under.
+struct Ctx {
+    account: AccountId,
+    id: Option<String>,
+}
+
+/// Reads one message (statement page) from its `:20:` to its end, turning each `:61:`
+/// into an entry as soon as its `:86:` lines are complete.
+fn read_message<'a>(
+    first: Field<'a>,
+    rest: &mut std::iter::Peekable<Fields<'a>>,
     interim: bool,
     options: &ParseOptions,
     keys: &mut KeyMaker,
     rep: &mut Reporter<'_>,
 ) -> Option<Page> {
-    let first_line = msg.first().map_or(1, |f| f.line);
-    let mut reference = None;
-    let mut account_raw: Option<&str> = None;
-    let mut seq = None;
+    let first_line = first.line;
+    let reference = first.lines.first().map(|s| s.trim().to_owned());
+    let mut account_raw: Option<String> = None;
+    let mut seq: Option<String> = None;
     let mut opening = None;
     let mut closing = None;
-    let mut raw_entries: Vec<RawEntry<'_>> = Vec::new();
     let mut currency: Option<Currency> = None;
     let mut totals: Vec<(&str, u32, Option<u64>, Option<Decimal>)> = Vec::new();
-    for f in msg {
+    let mut ctx: Option<Ctx> = None;
+    let mut pending: Option<RawEntry<'a>> = None;
+    let mut waiting: Vec<RawEntry<'a>> = Vec::new();
+    let mut entries: Vec<BankEntry> = Vec::new();
+    let status = if interim {
+        EntryStatus::Pending
+    } else {
+        EntryStatus::Booked
+    };
+    loop {
+        let more = match rest.peek() {
+            Some(Item::Field(f)) => f.tag != "20",
+            Some(Item::End) => {
+                rest.next();
+                false
+            }
+            None => false,
+        };
+        let f = match more.then(|| rest.next()).flatten() {
+            Some(Item::Field(f)) => Some(f),
+            _ => None,
+        };
+        // Any tag but :86:/:NS: (or the end) completes the entry being read.
+        if f.as_ref().is_none_or(|f| f.tag != "86" && f.tag != "NS")
+            && let Some(raw) = pending.take()
+        {
+            waiting.push(raw);
+        }
+        if !waiting.is_empty()
+            && let Some(cur) = currency
+        {
+            let c = ctx.get_or_insert_with(|| {
+                make_ctx(
+                    account_raw.as_deref(),
+                    cur,
+                    &reference,
+                    &seq,
+                    first_line,
+                    rep,
+                )
+            });
+            for raw in waiting.drain(..) {
+                if let Some(e) = read_entry(&raw, c, status, options, keys, rep) {
+                    entries.push(e);
+                }
+            }
+        }
+        let Some(f) = f else { break };
         let v = f.lines.first().map_or("", |s| s.trim());
-        match f.tag.as_str() {
-            "20" => reference = Some(v.to_owned()),
-            "25" | "25P" => account_raw = Some(v),
+        match f.tag {
+            "25" | "25P" => account_raw = Some(v.to_owned()),
             "28" | "28C" => seq = Some(v.to_owned()),
             "60F" | "60M" | "62F" | "62M" => {
-                let b = read_balance(&f.tag, v, f.line, rep);
-                if let Some(b) = b {
+                if let Some(b) = read_balance(f.tag, v, f.line, rep) {
                     currency.get_or_insert(b.amount.currency);
                     if f.tag.starts_with("60") {
                         opening = Some(b);
@@ -283,33 +383,89 @@ fn read_message(
                     sum,
                 ));
             }
-            "61" => raw_entries.push(RawEntry {
-                line: f.line,
-                field61: f,
-                info: Vec::new(),
-            }),
+            "61" => {
+                pending = Some(RawEntry {
+                    line: f.line,
+                    field61: f,
+                    info: Vec::new(),
+                });
+            }
             "86" | "NS" => {
-                if let Some(e) = raw_entries.last_mut() {
+                if let Some(e) = pending.as_mut() {
                     e.info.push(f);
                 }
             }
             _ => {}
         }
     }
-    let Some(currency) = currency else {
+    let Some(cur) = currency else {
         rep.error(
             Position::Line(first_line),
             ":60F:",
             format!(
                 "statement {} has no balance or floor limit to take the account currency from, so its {} entries cannot be read",
                 reference.as_deref().unwrap_or("?"),
-                raw_entries.len()
+                waiting.len()
             ),
             "the bank must send :60F: (MT940) or :34F: (MT942); ask for a complete export",
         );
         return None;
     };
-    let account: AccountId = match account_raw {
+    let ctx = ctx.unwrap_or_else(|| {
+        make_ctx(
+            account_raw.as_deref(),
+            cur,
+            &reference,
+            &seq,
+            first_line,
+            rep,
+        )
+    });
+    let mut st = Statement::new(ctx.account, Position::Line(first_line));
+    st.id = ctx.id;
+    st.entries = entries;
+    for (side, line, count, sum) in totals {
+        let of_side: Vec<&BankEntry> = st
+            .entries
+            .iter()
+            .filter(|e| (side == "credit") == e.is_credit())
+            .collect();
+        let letter = if side == "credit" { "C" } else { "D" };
+        if let Some(c) = count {
+            let n = u64::try_from(of_side.len()).unwrap_or(u64::MAX);
+            st.checks.push(Check::compare(
+                CheckKind::EntryCount,
+                &format!("number of {side} entries (:90{letter}: line {line})"),
+                Decimal::from(c),
+                Decimal::from(n),
+            ));
+        }
+        if let Some(s) = sum {
+            let total: Decimal = of_side.iter().map(|e| e.amount.amount.abs()).sum();
+            st.checks.push(Check::compare(
+                CheckKind::ControlTotal,
+                &format!("sum of {side} entries (:90{letter}: line {line})"),
+                s,
+                total,
+            ));
+        }
+    }
+    Some(Page {
+        statement: st,
+        opening,
+        closing,
+    })
+}
+
+fn make_ctx(
+    account_raw: Option<&str>,
+    currency: Currency,
+    reference: &Option<String>,
+    seq: &Option<String>,
+    first_line: u32,
+    rep: &mut Reporter<'_>,
+) -> Ctx {
+    let account = match account_raw {
         Some(a) => account_from(a, currency),
         None => {
             rep.error(
@@ -325,58 +481,12 @@ fn read_message(
             }
         }
     };
-    let mut st = Statement::new(account, Position::Line(first_line));
-    st.id = match (&reference, &seq) {
+    let id = match (reference, seq) {
         (Some(r), Some(s)) => Some(format!("{r}/{s}")),
         (Some(r), None) => Some(r.clone()),
         _ => None,
     };
-    let status = if interim {
-        EntryStatus::Pending
-    } else {
-        EntryStatus::Booked
-    };
-    for raw in &raw_entries {
-        if let Some(e) = read_entry(raw, &st, status, options, keys, rep) {
-            st.entries.push(e);
-        }
-    }
-    for (side, line, count, sum) in totals {
-        let of_side: Vec<&BankEntry> = st
-            .entries
-            .iter()
-            .filter(|e| (side == "credit") == e.is_credit())
-            .collect();
-        if let Some(c) = count {
-            let n = u64::try_from(of_side.len()).unwrap_or(u64::MAX);
-            st.checks.push(Check::compare(
-                CheckKind::EntryCount,
-                &format!(
-                    "number of {side} entries (:90{}: line {line})",
-                    &side[..1].to_ascii_uppercase()
-                ),
-                Decimal::from(c),
-                Decimal::from(n),
-            ));
-        }
-        if let Some(s) = sum {
-            let total: Decimal = of_side.iter().map(|e| e.amount.amount.abs()).sum();
-            st.checks.push(Check::compare(
-                CheckKind::ControlTotal,
-                &format!(
-                    "sum of {side} entries (:90{}: line {line})",
-                    &side[..1].to_ascii_uppercase()
-                ),
-                s,
-                total,
-            ));
-        }
-    }
-    Some(Page {
-        statement: st,
-        opening,
-        closing,
-    })
+    Ctx { account, id }
 }
 
 fn read_balance(tag: &str, v: &str, line: u32, rep: &mut Reporter<'_>) -> Option<Balance> {
@@ -456,8 +566,8 @@ struct Line61 {
 }
 
 /// Reads a `:61:` value; `Err` names the subfield that could not be read.
-fn read_61(lines: &[String]) -> Result<Line61, (&'static str, String)> {
-    let first = lines.first().map_or("", String::as_str);
+fn read_61(lines: &[Cow<'_, str>]) -> Result<Line61, (&'static str, String)> {
+    let first: &str = lines.first().map_or("", |l| l.as_ref());
     let b = first.as_bytes();
     let mut p = 0usize;
     let mut out = Line61::default();
@@ -571,7 +681,7 @@ struct Info {
     code: Option<String>,
 }
 
-fn read_86(fields: &[&Field]) -> Info {
+fn read_86(fields: &[Field<'_>]) -> Info {
     let mut info = Info::default();
     for f in fields {
         if f.tag == "NS" {
@@ -705,7 +815,7 @@ fn non_empty(s: &str) -> Option<String> {
 
 fn read_entry(
     raw: &RawEntry<'_>,
-    st: &Statement,
+    st: &Ctx,
     status: EntryStatus,
     options: &ParseOptions,
     keys: &mut KeyMaker,
@@ -775,9 +885,9 @@ fn read_entry(
         Some(c) => Some(format!("{}/{c}", l61.tx_type.trim())),
         None => non_empty(&l61.tx_type),
     };
-    let payload: String = std::iter::once(raw.field61)
-        .chain(raw.info.iter().copied())
-        .flat_map(|f| f.lines.iter().map(String::as_str))
+    let payload: String = std::iter::once(&raw.field61)
+        .chain(raw.info.iter())
+        .flat_map(|f| f.lines.iter().map(|l| l.as_ref()))
         .collect::<Vec<_>>()
         .join("\n");
     let amount_text = signed.to_string();
@@ -826,8 +936,8 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    fn lines(s: &str) -> Vec<String> {
-        s.split('\n').map(str::to_owned).collect()
+    fn lines(s: &str) -> Vec<Cow<'_, str>> {
+        s.split('\n').map(Cow::Borrowed).collect()
     }
 
     #[test]
@@ -845,6 +955,21 @@ mod tests {
         assert_eq!(l.customer_ref, "KREF123");
         assert_eq!(l.bank_ref.as_deref(), Some("BANK-77"));
         assert_eq!(l.supplementary, vec!["STORNO DETAIL".to_owned()]);
+    }
+
+    #[test]
+    fn swift_envelopes_and_soh_etx_framing_are_dropped() {
+        let text = "\u{1}{1:F01BANKDEFFAXXX0000000000}{2:I940BANKDEFFXXXXN}{4:\n:20:REF\n:25:DE89370400440532013000\n:28C:1/1\n:60F:C240101EUR0,\n-}\u{3}";
+        let items: Vec<Item<'_>> = Fields::new(text).collect();
+        let tags: Vec<&str> = items
+            .iter()
+            .map(|i| match i {
+                Item::Field(f) => f.tag,
+                Item::End => "end",
+            })
+            .collect();
+        assert_eq!(tags, vec!["20", "25", "28C", "60F", "end"]);
+        assert!(matches!(&items[0], Item::Field(f) if f.line == 2 && f.lines[0] == "REF"));
     }
 
     #[test]

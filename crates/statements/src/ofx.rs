@@ -394,7 +394,7 @@ fn build_entry(
         });
     }
     let mut structured_refs = Vec::new();
-    if let Some(c) = &t.checknum {
+    if let Some(c) = t.checknum.as_ref().filter(|c| c.bytes().any(|b| b != b'0')) {
         structured_refs.push(StructuredRef {
             kind: RefKind::Other("CHECKNUM".into()),
             value: c.clone(),

@@ -1,0 +1,73 @@
+"""Python peers for the statement parser benchmark (see docs/BENCHMARKS.md).
+
+usage: python peer.py FILE...   (needs: pip install mt-940 ofxparse)
+
+MT940 is read with the `mt-940` package, OFX with `ofxparse`; camt.053 has no
+comparable maintained package on PyPI, so it is read with the standard library's
+streaming `xml.etree.ElementTree.iterparse` (entries, amounts and references only,
+elements cleared as they are read), which is a lower bound on the work a full parser does.
+"""
+import resource
+import sys
+import time
+from decimal import Decimal
+
+
+def parse_mt940(path):
+    import mt940
+
+    transactions = mt940.parse(path)
+    return sum(1 for _ in transactions)
+
+
+def parse_ofx(path):
+    import ofxparse
+
+    with open(path, "rb") as f:
+        ofx = ofxparse.OfxParser.parse(f)
+    return sum(len(a.statement.transactions) for a in ofx.accounts)
+
+
+def parse_camt(path):
+    import xml.etree.ElementTree as ET
+
+    n = 0
+    total = Decimal(0)
+    for _, el in ET.iterparse(path, events=("end",)):
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag == "Ntry":
+            amt = el.find("{*}Amt")
+            ind = el.find("{*}CdtDbtInd")
+            ref = el.find("{*}AcctSvcrRef")
+            e2e = el.find(".//{*}EndToEndId")
+            value = Decimal(amt.text)
+            total += value if ind.text == "CRDT" else -value
+            _ = (ref.text if ref is not None else None, e2e.text if e2e is not None else None)
+            n += 1
+            el.clear()
+    return n
+
+
+def main():
+    for path in sys.argv[1:]:
+        if path.endswith(".sta"):
+            kind, fn = "mt-940 " + __import__("mt940").__version__, parse_mt940
+        elif path.endswith(".ofx"):
+            kind, fn = "ofxparse", parse_ofx
+        else:
+            kind, fn = "ElementTree.iterparse", parse_camt
+        with open(path, "rb") as f:
+            size = len(f.read())
+        start = time.perf_counter()
+        n = fn(path)
+        secs = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        mb = size / 1e6
+        print(
+            f"{path}: {kind} | {mb:.1f} MB | {n} entries | {secs:.3f} s | "
+            f"{mb / secs:.1f} MB/s | {n / secs:.0f} entries/s | peak RSS {peak} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
