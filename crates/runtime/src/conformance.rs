@@ -145,9 +145,12 @@ pub fn run_with(library: &Path, settings: &serde_json::Value, options: &Options)
     }
     report.check("create with the given settings", true, "created");
 
+    // Each check starts from a fresh instance, so one failure (a panic poisons its instance)
+    // does not fail every later check too.
     let mut pulled: Vec<Record> = Vec::new();
     for capability in &manifest.capabilities {
         if let Capability::Pull(stream) = capability
+            && fresh(&mut report, plugin.as_mut(), settings)
             && let Some(pages) =
                 check_paging(&mut report, plugin.as_mut(), *stream, options.max_pages)
         {
@@ -156,22 +159,46 @@ pub fn run_with(library: &Path, settings: &serde_json::Value, options: &Options)
         }
     }
     for capability in &manifest.capabilities {
-        if let Capability::Push(action) = capability {
+        if let Capability::Push(action) = capability
+            && fresh(&mut report, plugin.as_mut(), settings)
+        {
             check_idempotent_push(&mut report, plugin.as_mut(), *action, &pulled);
         }
     }
-    check_error_kinds(&mut report, plugin.as_mut(), &manifest.capabilities);
-    check_panic(
-        &mut report,
-        plugin.as_mut(),
-        settings,
-        &manifest.capabilities,
-    );
+    if fresh(&mut report, plugin.as_mut(), settings) {
+        check_error_kinds(&mut report, plugin.as_mut(), &manifest.capabilities);
+    }
+    if fresh(&mut report, plugin.as_mut(), settings) {
+        check_panic(
+            &mut report,
+            plugin.as_mut(),
+            settings,
+            &manifest.capabilities,
+        );
+    }
+    if !fresh(&mut report, plugin.as_mut(), settings) {
+        return report;
+    }
     match plugin.close() {
         Ok(()) => report.check("close", true, "closed"),
         Err(e) => report.check("close", false, e.to_string()),
     }
     report
+}
+
+/// Create a new instance; a failure here is itself a failed check.
+fn fresh(report: &mut Report, plugin: &mut dyn PluginHandle, settings: &serde_json::Value) -> bool {
+    match plugin.create(settings) {
+        Ok(()) => true,
+        Err(e) => {
+            report.check(
+                "create again",
+                false,
+                format!("creating a new instance failed: {e}"),
+            );
+            false
+        }
+    }
 }
 
 fn check_manifest(report: &mut Report, manifest: &arsync_sdk::Manifest) {

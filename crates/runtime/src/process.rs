@@ -102,6 +102,7 @@ pub struct ProcessPlugin {
     host: RuntimeHost,
     limits: Supervision,
     running: Option<Running>,
+    log_name: LogName,
     settings: Option<serde_json::Value>,
     failures: u32,
     last_failure: String,
@@ -119,10 +120,15 @@ impl std::fmt::Debug for ProcessPlugin {
     }
 }
 
+/// The name the child's stderr is logged under: the library's path until the manifest names
+/// the plugin.
+type LogName = std::sync::Arc<std::sync::Mutex<String>>;
+
 fn spawn(
     exe: &Path,
     library: &Path,
     label: &str,
+    log_name: &LogName,
     start_timeout: Duration,
 ) -> Result<(Running, Manifest)> {
     let mut child = Command::new(exe)
@@ -161,10 +167,14 @@ fn spawn(
         }
         let _ = tx.send(Line::Eof);
     });
-    let plugin = label.to_owned();
+    let stderr_name = std::sync::Arc::clone(log_name);
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
+            let plugin = stderr_name
+                .lock()
+                .map(|n| n.clone())
+                .unwrap_or_else(|p| p.into_inner().clone());
             tracing::info!(plugin = plugin.as_str(), stream = "stderr", "{line}");
         }
     });
@@ -174,7 +184,12 @@ fn spawn(
         lines: rx,
     };
     match running.lines.recv_timeout(start_timeout) {
-        Ok(Line::Message(FromChild::Ready { manifest })) => Ok((running, manifest)),
+        Ok(Line::Message(FromChild::Ready { manifest })) => {
+            if let Ok(mut name) = log_name.lock() {
+                name.clone_from(&manifest.name);
+            }
+            Ok((running, manifest))
+        }
         Ok(Line::Message(FromChild::Failed { message })) => {
             running.kill();
             Err(RuntimeError::Load {
@@ -221,7 +236,8 @@ impl ProcessPlugin {
         limits: Supervision,
     ) -> Result<Self> {
         let label = library.display().to_string();
-        let (running, manifest) = spawn(exe, library, &label, limits.start_timeout)?;
+        let log_name: LogName = std::sync::Arc::new(std::sync::Mutex::new(label.clone()));
+        let (running, manifest) = spawn(exe, library, &label, &log_name, limits.start_timeout)?;
         crate::check_manifest(library, &manifest)?;
         let host = RuntimeHost::new(&manifest.name, &manifest.allowed_hosts, host);
         Ok(Self {
@@ -231,6 +247,7 @@ impl ProcessPlugin {
             host,
             limits,
             running: Some(running),
+            log_name,
             settings: None,
             failures: 0,
             last_failure: String::new(),
@@ -304,6 +321,7 @@ impl ProcessPlugin {
             &self.exe,
             &self.path,
             &self.manifest.name,
+            &self.log_name,
             self.limits.start_timeout,
         ) {
             Ok(started) => started,

@@ -481,7 +481,9 @@ pub enum ErrorKind {
     InvalidData,
     /// The plugin does not implement this method or stream.
     Unsupported,
-    /// Anything else; the connection stops until someone looks.
+    /// Anything else; the connection stops until someone looks. Kinds added by later
+    /// protocol minors are read as `fatal`.
+    #[serde(other)]
     Fatal,
 }
 
@@ -728,6 +730,15 @@ mod tests {
         let back: PluginError = serde_json::from_str(&json).unwrap();
         assert_eq!(back.retry_after_secs, Some(37));
         assert!(back.kind.is_retryable());
+    }
+
+    #[test]
+    fn an_error_kind_from_a_newer_protocol_minor_is_read_as_fatal() {
+        let e: PluginError =
+            serde_json::from_str(r#"{"kind":"quota_exhausted","message":"month used up"}"#)
+                .unwrap();
+        assert_eq!(e.kind, ErrorKind::Fatal);
+        assert_eq!(e.message, "month used up");
     }
 
     #[test]

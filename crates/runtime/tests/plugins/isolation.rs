@@ -4,14 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
-mod support;
-
+use crate::support::{library, quick_options};
 use arsync_runtime::process::ProcessPlugin;
 use arsync_runtime::{Isolation, LoadOptions, PluginHandle, RuntimeError, load};
 use arsync_sdk::{ErrorKind, Page, PushAction, PushItem, PushOutcome, Record, Stream};
 use serde_json::json;
 use std::time::{Duration, Instant};
-use support::{library, quick_options};
 
 fn all_pages(plugin: &mut dyn PluginHandle, stream: Stream) -> Vec<Page> {
     let mut pages = Vec::new();
@@ -308,4 +306,25 @@ fn a_pinned_library_loads_when_its_hash_matches() {
     let mut options = quick_options(5_000, 3);
     options.sha256 = Some(arsync_runtime::sha256_file(&path).unwrap().to_uppercase());
     assert!(load(&path, Isolation::InProcess, &options).is_ok());
+}
+
+#[test]
+fn a_library_built_to_abort_on_panic_is_refused_in_process_but_runs_isolated() {
+    let path = library("test-raw-abort");
+    let err = load(&path, Isolation::InProcess, &quick_options(5_000, 3))
+        .err()
+        .unwrap();
+    assert!(matches!(err, RuntimeError::AbortOnPanic { .. }), "{err}");
+    assert!(err.to_string().contains("isolation = \"process\""), "{err}");
+
+    let mut plugin = load(&path, Isolation::Process, &quick_options(5_000, 3)).unwrap();
+    assert_eq!(
+        plugin.manifest().panic_strategy,
+        arsync_sdk::PanicStrategy::Abort
+    );
+    plugin.create(&json!({})).unwrap();
+    let page = plugin.pull(Stream::Invoices, None).unwrap();
+    assert!(page.items.is_empty() && page.next_cursor.is_none());
+    let err = plugin.pull(Stream::Payments, None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
 }

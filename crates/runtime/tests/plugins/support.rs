@@ -16,7 +16,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The test plugin packages under `plugins/`.
-pub const PLUGINS: [&str; 5] = [
+pub const PLUGINS: [&str; 6] = [
+    "test-raw-abort",
     "test-ledger",
     "test-panic",
     "test-abort",
