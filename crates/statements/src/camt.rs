@@ -78,13 +78,16 @@ pub(crate) fn declared_encoding(bytes: &[u8]) -> Option<TextEncoding> {
     TextEncoding::from_label(label)
 }
 
-/// A small element tree for one captured element (an `Ntry`, a `Bal`, the `Acct`).
+/// A small element tree for one captured element (an `Ntry`, a `Bal`, the `Acct`). The
+/// node storage is reused from one entry to the next, so reading a file does not
+/// allocate per element once the first entries have been read.
 #[derive(Debug, Default)]
 struct Tree {
     nodes: Vec<Node>,
+    len: usize,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Node {
     name: String,
     text: String,
@@ -94,6 +97,50 @@ struct Node {
 }
 
 impl Tree {
+    fn reset(&mut self) {
+        self.len = 0;
+    }
+
+    /// Adds an element below `parent` and returns its index.
+    fn push(
+        &mut self,
+        name: &str,
+        ccy: Option<String>,
+        offset: u64,
+        parent: Option<usize>,
+    ) -> usize {
+        let idx = self.len;
+        if idx == self.nodes.len() {
+            self.nodes.push(Node {
+                name: String::new(),
+                text: String::new(),
+                ccy: None,
+                children: Vec::new(),
+                offset: 0,
+            });
+        }
+        let node = &mut self.nodes[idx];
+        node.name.clear();
+        node.name.push_str(name);
+        node.text.clear();
+        node.ccy = ccy;
+        node.children.clear();
+        node.offset = offset;
+        self.len += 1;
+        if let Some(p) = parent {
+            self.nodes[p].children.push(idx);
+        }
+        idx
+    }
+
+    /// A copy of the live nodes, for elements kept beyond the next capture.
+    fn snapshot(&self) -> Tree {
+        Tree {
+            nodes: self.nodes[..self.len].to_vec(),
+            len: self.len,
+        }
+    }
+
     fn child(&self, n: usize, name: &str) -> Option<usize> {
         self.nodes
             .get(n)?
@@ -198,10 +245,53 @@ fn money_at(t: &Tree, n: usize, path: &str) -> Option<Money> {
     }
 }
 
-fn date_at(t: &Tree, n: usize, path: &str) -> Option<NaiveDate> {
-    let s = t.first_text(n, &[&format!("{path}/Dt"), &format!("{path}/DtTm")])?;
+/// A date element (`BookgDt`, `ValDt`, a balance's `Dt`): `Dt` or the date of `DtTm`.
+fn date_at(t: &Tree, n: usize, element: &str) -> Option<NaiveDate> {
+    let d = t.child(n, element)?;
+    let s = t.first_text(d, &["Dt", "DtTm"])?;
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
 }
+
+/// Paths to the other party of a transaction.
+struct PartyPaths {
+    name: [&'static str; 4],
+    account: [&'static str; 2],
+    bic: [&'static str; 2],
+}
+
+const DEBTOR: PartyPaths = PartyPaths {
+    name: [
+        "RltdPties/Dbtr/Nm",
+        "RltdPties/Dbtr/Pty/Nm",
+        "RltdPties/UltmtDbtr/Nm",
+        "RltdPties/UltmtDbtr/Pty/Nm",
+    ],
+    account: [
+        "RltdPties/DbtrAcct/Id/IBAN",
+        "RltdPties/DbtrAcct/Id/Othr/Id",
+    ],
+    bic: [
+        "RltdAgts/DbtrAgt/FinInstnId/BICFI",
+        "RltdAgts/DbtrAgt/FinInstnId/BIC",
+    ],
+};
+
+const CREDITOR: PartyPaths = PartyPaths {
+    name: [
+        "RltdPties/Cdtr/Nm",
+        "RltdPties/Cdtr/Pty/Nm",
+        "RltdPties/UltmtCdtr/Nm",
+        "RltdPties/UltmtCdtr/Pty/Nm",
+    ],
+    account: [
+        "RltdPties/CdtrAcct/Id/IBAN",
+        "RltdPties/CdtrAcct/Id/Othr/Id",
+    ],
+    bic: [
+        "RltdAgts/CdtrAgt/FinInstnId/BICFI",
+        "RltdAgts/CdtrAgt/FinInstnId/BIC",
+    ],
+};
 
 fn sign_of(t: &Tree, n: usize) -> Option<Decimal> {
     match t.text(n, "CdtDbtInd")? {
@@ -249,8 +339,10 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
     let mut stmt: Option<StmtState> = None;
     let mut stmt_count = 0usize;
     let mut ntry_count = 0usize;
-    // The element being captured, with the depth it started at and its node stack.
-    let mut capture: Option<(Tree, usize, Vec<usize>)> = None;
+    // The element being captured: the depth it started at, its tree and open nodes.
+    let mut capture: Option<usize> = None;
+    let mut tree = Tree::default();
+    let mut open: Vec<usize> = Vec::new();
     let mut broken = false;
     loop {
         let pos = reader.buffer_position();
@@ -270,82 +362,46 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
         match event {
             Event::Start(s) => {
                 depth += 1;
-                let name = s.local_name().into_inner().to_owned();
-                if let Some((tree, _, open)) = capture.as_mut() {
-                    let ccy = s
-                        .try_get_attribute("Ccy")
-                        .ok()
-                        .flatten()
-                        .map(|a| a.value.into_owned());
-                    let idx = tree.nodes.len();
-                    tree.nodes.push(Node {
-                        name,
-                        text: String::new(),
-                        ccy,
-                        children: Vec::new(),
-                        offset: pos,
-                    });
-                    if let Some(parent) = open.last() {
-                        tree.nodes[*parent].children.push(idx);
-                    }
+                let name = s.local_name().into_inner();
+                if capture.is_some() {
+                    let idx = tree.push(name, currency_attr(&s, name), pos, open.last().copied());
                     open.push(idx);
-                } else if container_depth.is_none() && CONTAINERS.contains(&name.as_str()) {
+                } else if container_depth.is_none() && CONTAINERS.contains(&name) {
                     container_depth = Some(depth);
                     stmt_count += 1;
                     ntry_count = 0;
                     stmt = Some(new_stmt(stmt_count, pos));
-                } else if container_depth == Some(depth - 1) && CAPTURED.contains(&name.as_str()) {
+                } else if container_depth == Some(depth - 1) && CAPTURED.contains(&name) {
                     if name == "Ntry" {
                         ntry_count += 1;
                     }
-                    let ccy = s
-                        .try_get_attribute("Ccy")
-                        .ok()
-                        .flatten()
-                        .map(|a| a.value.into_owned());
-                    let tree = Tree {
-                        nodes: vec![Node {
-                            name,
-                            text: String::new(),
-                            ccy,
-                            children: Vec::new(),
-                            offset: pos,
-                        }],
-                    };
-                    capture = Some((tree, depth, vec![0]));
+                    tree.reset();
+                    open.clear();
+                    let root = tree.push(name, currency_attr(&s, name), pos, None);
+                    open.push(root);
+                    capture = Some(depth);
                 }
             }
-            Event::Empty(s) => {
-                if let Some((tree, _, open)) = capture.as_mut() {
-                    let idx = tree.nodes.len();
-                    tree.nodes.push(Node {
-                        name: s.local_name().into_inner().to_owned(),
-                        text: String::new(),
-                        ccy: None,
-                        children: Vec::new(),
-                        offset: pos,
-                    });
-                    if let Some(parent) = open.last() {
-                        tree.nodes[*parent].children.push(idx);
-                    }
-                }
+            Event::Empty(s) if capture.is_some() => {
+                let name = s.local_name().into_inner();
+                tree.push(name, None, pos, open.last().copied());
             }
             Event::Text(t) => {
-                if let Some((tree, _, open)) = capture.as_mut()
+                if capture.is_some()
                     && let Some(n) = open.last()
                 {
                     tree.nodes[*n].text.push_str(&t.xml10_content());
                 }
             }
             Event::CData(t) => {
-                if let Some((tree, _, open)) = capture.as_mut()
+                if capture.is_some()
                     && let Some(n) = open.last()
                 {
                     tree.nodes[*n].text.push_str(&t.into_inner());
                 }
             }
             Event::GeneralRef(r) => {
-                if let Some((tree, _, open)) = capture.as_mut()
+                if capture.is_some()
                     && let Some(n) = open.last()
                 {
                     let resolved = match r.resolve_char_ref() {
@@ -365,13 +421,13 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
                 }
             }
             Event::End(_) => {
-                let closing_capture = capture.as_ref().is_some_and(|(_, d, _)| *d == depth);
-                if closing_capture {
-                    if let (Some((tree, _, _)), Some(st)) = (capture.take(), stmt.as_mut()) {
+                if capture == Some(depth) {
+                    capture = None;
+                    if let Some(st) = stmt.as_mut() {
                         let here = format!("{}[{}]", container_name(kind), st.index);
-                        absorb(tree, st, &here, ntry_count, options, &mut keys, &mut rep);
+                        absorb(&tree, st, &here, ntry_count, options, &mut keys, &mut rep);
                     }
-                } else if let Some((_, _, open)) = capture.as_mut() {
+                } else if capture.is_some() {
                     open.pop();
                 } else if container_depth == Some(depth) {
                     container_depth = None;
@@ -416,6 +472,17 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
     }
 }
 
+/// The `Ccy` attribute of an amount element (only amounts carry one).
+fn currency_attr(s: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
+    if !name.ends_with("Amt") {
+        return None;
+    }
+    s.try_get_attribute("Ccy")
+        .ok()
+        .flatten()
+        .map(|a| a.value.into_owned())
+}
+
 fn container_name(kind: FormatKind) -> &'static str {
     match kind {
         FormatKind::Camt052 => "Rpt",
@@ -448,7 +515,7 @@ fn new_stmt(index: usize, offset: u64) -> StmtState {
 /// Takes a captured element into the statement being read.
 #[allow(clippy::too_many_arguments)]
 fn absorb(
-    tree: Tree,
+    tree: &Tree,
     st: &mut StmtState,
     here: &str,
     ntry_index: usize,
@@ -470,18 +537,18 @@ fn absorb(
                 .text(0, "Ccy")
                 .and_then(|c| Currency::parse(c).ok())
                 .or(st.currency);
-            st.acct = Some(tree);
+            st.acct = Some(tree.snapshot());
         }
         "Bal" => {
-            if let Some(b) = read_balance(&tree, here, rep) {
+            if let Some(b) = read_balance(tree, here, rep) {
                 st.currency.get_or_insert(b.amount.currency);
                 st.balances.push(b);
             }
         }
-        "TxsSummry" => st.summary = Some(tree),
+        "TxsSummry" => st.summary = Some(tree.snapshot()),
         "Ntry" => {
             let path = format!("{here}/Ntry[{ntry_index}]");
-            read_ntry(&tree, st, &path, options, keys, rep);
+            read_ntry(tree, st, &path, options, keys, rep);
         }
         _ => {}
     }
@@ -652,40 +719,12 @@ fn read_detail(t: &Tree, d: usize, entry_sign: Decimal, currency: Currency) -> D
         .filter_map(|p| money_at(t, d, p))
         .find(|m| m.currency == currency)
         .map(|m| sign * m.amount);
-    let (party, acct, agent) = if credit {
-        ("Dbtr", "DbtrAcct", "DbtrAgt")
-    } else {
-        ("Cdtr", "CdtrAcct", "CdtrAgt")
-    };
-    let name = t
-        .first_text(
-            d,
-            &[
-                &format!("RltdPties/{party}/Nm"),
-                &format!("RltdPties/{party}/Pty/Nm"),
-                &format!("RltdPties/Ultmt{party}/Nm"),
-                &format!("RltdPties/Ultmt{party}/Pty/Nm"),
-            ],
-        )
-        .map(str::to_owned);
-    let account = t
-        .first_text(
-            d,
-            &[
-                &format!("RltdPties/{acct}/Id/IBAN"),
-                &format!("RltdPties/{acct}/Id/Othr/Id"),
-            ],
-        )
-        .map(str::to_owned);
-    let bic = t
-        .first_text(
-            d,
-            &[
-                &format!("RltdAgts/{agent}/FinInstnId/BICFI"),
-                &format!("RltdAgts/{agent}/FinInstnId/BIC"),
-            ],
-        )
-        .map(str::to_owned);
+    // Where the other party sits, for both element layouts (Pty from .08 on, BICFI
+    // from .04 on).
+    let paths = if credit { &DEBTOR } else { &CREDITOR };
+    let name = t.first_text(d, &paths.name).map(str::to_owned);
+    let account = t.first_text(d, &paths.account).map(str::to_owned);
+    let bic = t.first_text(d, &paths.bic).map(str::to_owned);
     let mut remittance: Vec<String> = t.lines(d, "RmtInf/Ustrd");
     let mut refs = Vec::new();
     for s in t.all(d, "RmtInf/Strd") {
