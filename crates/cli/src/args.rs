@@ -55,6 +55,33 @@ pub(crate) enum Command {
     Report(ReportCommand),
     /// Show what arsync reads from statement, rate or spreadsheet files.
     Inspect(InspectArgs),
+    /// Match receipts to open items. With --items, works on files alone: no books needed.
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReconcileArgs {
+    /// Open items: a spreadsheet or csv export (columns are recognised by their headers).
+    #[arg(long, value_name = "FILE", requires_all = ["statements", "output"])]
+    pub(crate) items: std::path::PathBuf,
+    /// Bank statements (camt, MT940/MT942, BAI2, OFX, or a zip of them).
+    #[arg(long = "statement", value_name = "FILE", num_args = 1..)]
+    pub(crate) statements: Vec<std::path::PathBuf>,
+    /// Exchange-rate files (ECB XML or CSV, CNB daily text) for foreign-currency receipts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) rates: Vec<std::path::PathBuf>,
+    /// Where to write one row per allocation and per unmatched receipt (.csv or .json).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: std::path::PathBuf,
+    /// The home currency for FX differences (default: the configuration's).
+    #[arg(long, value_name = "CODE")]
+    pub(crate) home_currency: Option<String>,
+    /// The run date (default: today in the company's time zone).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) as_of: Option<NaiveDate>,
+    /// Text encoding of statements that declare none (utf-8, windows-1252, iso-8859-1, iso-8859-15, cp852).
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) encoding: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -246,3 +246,74 @@ fn inspect_prints_json_lines_for_rates_and_books() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("not a format arsync reads"));
 }
+
+#[test]
+fn reconcile_works_on_files_alone_and_explains_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo");
+    let arg = |name: &str| demo.join(name).to_str().unwrap().to_owned();
+    let out = arsync(
+        dir.path(),
+        &[
+            "reconcile",
+            "--items",
+            &arg("books.xlsx"),
+            "--statement",
+            &arg("statement.xml"),
+            "--rates",
+            &arg("rates.xml"),
+            "--home-currency",
+            "EUR",
+            "--as-of",
+            "2026-11-23",
+            "--output",
+            "matches.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 statement line(s) were not receipts"));
+    let mut reader = csv::Reader::from_path(dir.path().join("matches.csv")).unwrap();
+    let rows: Vec<std::collections::HashMap<String, String>> =
+        reader.deserialize().map(Result::unwrap).collect();
+    let row = |reference: &str| {
+        rows.iter()
+            .find(|r| r["receipt_reference"] == reference)
+            .unwrap()
+    };
+    // The structured RF reference printed on the invoice settles it without review.
+    let exact = row("NLM2611160001");
+    assert_eq!(
+        (exact["invoice_number"].as_str(), exact["decision"].as_str()),
+        ("NM-26-1011", "auto")
+    );
+    assert!(
+        exact["rules"].contains("structured_reference"),
+        "{}",
+        exact["rules"]
+    );
+    // A part payment leaves the invoice open with its remainder.
+    let part = row("NLM2611200005");
+    assert_eq!(part["residual_kind"], "partial_payment");
+    assert_eq!(part["residual_amount"], "252.00");
+    // A refund from a utility matches nothing, and says so.
+    let refund = row("NLM2611200006");
+    assert_eq!(refund["decision"], "unmatched");
+    assert!(!refund["explanation"].is_empty());
+    // A wrong output extension is a usage error.
+    let out = arsync(
+        dir.path(),
+        &[
+            "reconcile",
+            "--items",
+            &arg("books.xlsx"),
+            "--statement",
+            &arg("statement.xml"),
+            "--home-currency",
+            "EUR",
+            "--output",
+            "matches.txt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("name the file .csv or .json"));
+}

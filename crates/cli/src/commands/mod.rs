@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod init;
 mod inspect;
+mod reconcile;
 mod report;
 
 use crate::args::{Cli, Command, ConfigCommand, ReportCommand};
@@ -16,6 +17,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Config(ConfigCommand::Check) => config::check(&cli.config),
         Command::Demo(args) => block_on(demo::run(args, clock.as_ref())),
         Command::Inspect(args) => inspect::run(args),
+        Command::Reconcile(args) => reconcile::run_files(args, &cli.config, clock.as_ref()),
         Command::Report(ReportCommand::Aging(args)) => {
             block_on(report::aging(&cli.config, args, clock.as_ref()))
         }
