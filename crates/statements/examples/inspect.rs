@@ -79,6 +79,14 @@ fn main() {
                         }
                     }
                 }
+                for c in &p.checks {
+                    println!(
+                        "  file check {:?} {}: {}",
+                        c.kind,
+                        if c.passed { "ok" } else { "FAILED" },
+                        c.message
+                    );
+                }
                 for pr in &p.problems {
                     println!("  problem: {pr}");
                 }

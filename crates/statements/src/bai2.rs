@@ -183,6 +183,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
     let mut file_records: u64 = 0;
     let mut file_groups: u64 = 0;
     let mut file_checks: Vec<Check> = Vec::new();
+    let mut file_currency: Option<Currency> = None;
     for rec in &recs {
         file_records += rec.physical;
         if let Some(g) = group.as_mut() {
@@ -196,6 +197,13 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
             "01" => file_id = f.get(4).map_or(String::new(), |s| s.trim().to_owned()),
             "02" => {
                 file_groups += 1;
+                let g_ccy = f
+                    .get(5)
+                    .filter(|c| !c.trim().is_empty())
+                    .and_then(|c| Currency::parse(c).ok());
+                if file_currency.is_none() {
+                    file_currency = g_ccy;
+                }
                 group = Some(Group {
                     currency: f
                         .get(5)
@@ -305,7 +313,9 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
                 }
             }
             "99" => {
-                let c = usd.map_or(2, |u| u.minor_units());
+                // The file total adds the groups' totals; its implied decimals are
+                // those of the first group's currency (USD when none is given).
+                let c = file_currency.or(usd).map_or(2, |u| u.minor_units());
                 if let Some(t) = f.first().and_then(|t| implied_scale(t, c)) {
                     file_checks.push(Check::compare(
                         CheckKind::ControlTotal,
@@ -343,10 +353,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
         );
         out.statements.push(a.st);
     }
-    // File-level totals belong to the whole file; they are kept with its last statement.
-    if let Some(last) = out.statements.last_mut() {
-        last.checks.extend(file_checks);
-    }
+    out.checks.extend(file_checks);
 }
 
 fn implied_scale(s: &str, scale: u32) -> Option<Decimal> {

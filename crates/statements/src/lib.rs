@@ -87,6 +87,7 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<ParsedFile, Stateme
         encoding: decoded.encoding,
         statements: Vec::new(),
         problems: Vec::new(),
+        checks: Vec::new(),
     };
     if let Some(w) = decoded.warning {
         out.problems.push(Problem {

@@ -100,6 +100,9 @@ pub struct ParsedFile {
     pub statements: Vec<Statement>,
     /// Problems found, in file order.
     pub problems: Vec<Problem>,
+    /// Checks that concern the whole file rather than one statement (BAI2 group and
+    /// file trailers `98`/`99`).
+    pub checks: Vec<Check>,
 }
 
 impl ParsedFile {
@@ -115,12 +118,17 @@ impl ParsedFile {
             .filter(|p| p.severity == Severity::Error)
     }
 
-    /// Checks that failed, across statements.
-    pub fn failed_checks(&self) -> impl Iterator<Item = &Check> {
+    /// Every check, the statements' and the file's.
+    pub fn all_checks(&self) -> impl Iterator<Item = &Check> {
         self.statements
             .iter()
             .flat_map(|s| s.checks.iter())
-            .filter(|c| !c.passed)
+            .chain(self.checks.iter())
+    }
+
+    /// Checks that failed, across statements and the file.
+    pub fn failed_checks(&self) -> impl Iterator<Item = &Check> {
+        self.all_checks().filter(|c| !c.passed)
     }
 }
 

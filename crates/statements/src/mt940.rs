@@ -17,7 +17,8 @@ use crate::{
     Balance, Check, CheckKind, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement,
 };
 use arsync_model::{
-    AccountId, BankEntry, Counterparty, Currency, Decimal, EntryStatus, Money, NaiveDate,
+    AccountId, BankEntry, Charge, Counterparty, Currency, Decimal, EntryStatus, ExchangeDetail,
+    Money, NaiveDate,
 };
 
 /// Recognises MT940 or MT942 from the start of a file.
@@ -679,6 +680,36 @@ struct Info {
     end_to_end: Option<String>,
     counterparty: Counterparty,
     code: Option<String>,
+    /// Original (instructed) amount: SWIFT `/OCMT/`, German `OAMT+`.
+    original: Option<(Option<Currency>, Decimal)>,
+    /// Exchange rate: SWIFT `/EXCH/`.
+    rate: Option<Decimal>,
+    /// Charges: SWIFT `/CHGS/`, German `COAM+`.
+    charges: Vec<(Option<Currency>, Decimal, &'static str)>,
+}
+
+/// SWIFT amount codes in `:61:` supplementary details or `:86:` text:
+/// `/OCMT/USD1000,00/` original amount, `/CHGS/EUR15,00/` charges, `/EXCH/0,92/` rate.
+fn read_amount_codes(text: &str, info: &mut Info) {
+    let value_of = |code: &str| {
+        let p = text.find(code)? + code.len();
+        let rest = &text[p..];
+        Some(rest[..rest.find('/').unwrap_or(rest.len())].trim())
+    };
+    let ccy_amount = |v: &str| {
+        let ccy = v.get(..3).and_then(|c| Currency::parse(c).ok());
+        let amount = parse_amount(if ccy.is_some() { &v[3..] } else { v })?;
+        Some((ccy, amount))
+    };
+    if let Some(o) = value_of("/OCMT/").and_then(ccy_amount) {
+        info.original = Some(o);
+    }
+    if let Some((c, a)) = value_of("/CHGS/").and_then(ccy_amount) {
+        info.charges.push((c, a, "CHGS"));
+    }
+    if let Some(r) = value_of("/EXCH/").and_then(parse_amount) {
+        info.rate = Some(r);
+    }
 }
 
 fn read_86(fields: &[Field<'_>]) -> Info {
@@ -694,6 +725,7 @@ fn read_86(fields: &[Field<'_>]) -> Info {
             continue;
         }
         let joined: String = f.lines.concat();
+        read_amount_codes(&joined, &mut info);
         if is_german_structured(&joined) {
             read_german(&joined, &mut info);
         } else if joined.trim_start().starts_with('/') && read_swift_keys(&joined, &mut info) {
@@ -759,8 +791,15 @@ fn read_german(s: &str, info: &mut Info) {
     for (n, (start, key)) in marks.iter().enumerate() {
         let end = marks.get(n + 1).map_or(purpose.len(), |m| m.0);
         let value = purpose[start + key.len()..end].trim();
-        if *key == "EREF+" && !is_placeholder_ref(value) {
-            info.end_to_end = Some(value.to_owned());
+        match *key {
+            "EREF+" if !is_placeholder_ref(value) => info.end_to_end = Some(value.to_owned()),
+            "OAMT+" => info.original = parse_amount(value).map(|a| (None, a)),
+            "COAM+" => {
+                if let Some(a) = parse_amount(value) {
+                    info.charges.push((None, a, "COAM"));
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -871,7 +910,29 @@ fn read_entry(
         );
         return None;
     }
-    let info = read_86(&raw.info);
+    let mut info = read_86(&raw.info);
+    for line in &l61.supplementary {
+        read_amount_codes(line, &mut info);
+    }
+    let currency = st.account.currency;
+    let exchange = info.original.map(|(ccy, amount)| {
+        let instructed_ccy = ccy.unwrap_or(currency);
+        ExchangeDetail {
+            instructed: Money::new(amount, instructed_ccy),
+            rate: info.rate,
+            source_currency: (instructed_ccy != currency).then_some(instructed_ccy),
+            target_currency: (instructed_ccy != currency).then_some(currency),
+        }
+    });
+    let charges: Vec<Charge> = info
+        .charges
+        .iter()
+        .map(|(ccy, amount, kind)| Charge {
+            amount: Money::new(amount.abs(), ccy.unwrap_or(currency)),
+            included: true,
+            kind: Some((*kind).to_owned()),
+        })
+        .collect();
     let signed = if l61.debit { -l61.amount } else { l61.amount };
     let mut remittance = l61.supplementary.clone();
     remittance.extend(info.remittance.iter().cloned());
@@ -924,8 +985,8 @@ fn read_entry(
         counterparty: info.counterparty,
         remittance,
         structured_refs,
-        exchange: None,
-        charges: Vec::new(),
+        exchange,
+        charges,
         reversal: l61.reversal,
         detail_index: None,
     })
@@ -1003,6 +1064,25 @@ mod tests {
         );
         assert_eq!(info.counterparty.name.as_deref(), Some("Muster GmbH"));
         assert_eq!(info.counterparty.bic.as_deref(), Some("COBADEFFXXX"));
+    }
+
+    #[test]
+    fn original_amount_charges_and_rate_from_swift_codes_and_sepa_keywords() {
+        let mut info = Info::default();
+        read_amount_codes("/OCMT/USD1000,00//CHGS/EUR15,00//EXCH/0,9259/", &mut info);
+        assert_eq!(
+            info.original.map(|(c, a)| (c.map(|c| c.code()), a)),
+            Some((Some("USD"), dec!(1000.00)))
+        );
+        assert_eq!(info.rate, Some(dec!(0.9259)));
+        assert_eq!(info.charges[0].1, dec!(15.00));
+        let mut de = Info::default();
+        read_german(
+            "166?00GUTSCHRIFT?20EREF+X1?21OAMT+100,00?22COAM+2,50?23SVWZ+Rechnung",
+            &mut de,
+        );
+        assert_eq!(de.original, Some((None, dec!(100.00))));
+        assert_eq!(de.charges, vec![(None, dec!(2.50), "COAM")]);
     }
 
     #[test]

@@ -65,9 +65,7 @@ fn failed(p: &ParsedFile, kind: CheckKind) -> usize {
 }
 
 fn passed(p: &ParsedFile, kind: CheckKind) -> usize {
-    p.statements
-        .iter()
-        .flat_map(|s| &s.checks)
+    p.all_checks()
         .filter(|c| c.kind == kind && c.passed)
         .count()
 }
