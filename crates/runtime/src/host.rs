@@ -29,6 +29,10 @@ pub struct HostConfig {
     pub http_timeout: Duration,
     /// Extra hosts allowed on top of the manifest's (for tests and self-hosted systems).
     pub extra_allowed_hosts: Vec<String>,
+    /// The `Authorization` header value (`Bearer ...`) the host adds to the plugin's HTTP
+    /// requests: the agent keeps OAuth tokens fresh here, so a plugin never sees a refresh
+    /// token.
+    pub authorization: Option<Secret>,
     /// The clock handed to the plugin.
     pub clock: Arc<dyn Clock>,
 }
@@ -42,6 +46,7 @@ impl fmt::Debug for HostConfig {
             .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
             .field("http_timeout", &self.http_timeout)
             .field("extra_allowed_hosts", &self.extra_allowed_hosts)
+            .field("authorization", &self.authorization)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +60,7 @@ impl Default for HostConfig {
             secrets: BTreeMap::new(),
             http_timeout: Duration::from_secs(30),
             extra_allowed_hosts: Vec::new(),
+            authorization: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -335,6 +341,13 @@ impl RuntimeHost {
         for (name, value) in &req.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
+        let plugin_authorizes = req
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("authorization"));
+        if let (Some(token), false) = (&self.config.authorization, plugin_authorizes) {
+            builder = builder.header("authorization", token.expose());
+        }
         if let Some(body) = req.body {
             builder = builder.body(body);
         }
@@ -526,6 +539,96 @@ mod tests {
             .unwrap_err();
         assert!(err.message.contains("evil.example.net"), "{}", err.message);
         assert!(err.message.contains("allowed_hosts"));
+    }
+
+    /// A one-shot HTTP server on loopback: answers `response` (or nothing) and hands back
+    /// the request it received.
+    fn one_shot_server(response: Option<&'static str>) -> (u16, std::sync::mpsc::Receiver<String>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            match response {
+                Some(r) => {
+                    let _ = stream.write_all(r.as_bytes());
+                }
+                None => std::thread::sleep(Duration::from_secs(3)),
+            }
+        });
+        (port, rx)
+    }
+
+    fn loopback_host(authorization: Option<&str>) -> RuntimeHost {
+        RuntimeHost::new(
+            "quickbooks",
+            &["quickbooks.api.intuit.com".to_owned()],
+            HostConfig {
+                connection: "books".into(),
+                extra_allowed_hosts: vec!["127.0.0.1".into()],
+                authorization: authorization.map(Secret::new),
+                http_timeout: Duration::from_secs(5),
+                ..HostConfig::default()
+            },
+        )
+    }
+
+    #[test]
+    fn an_http_request_goes_out_with_the_hosts_token_and_the_answer_comes_back_whole() {
+        let (port, request) = one_shot_server(Some(
+            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 37\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{\"fault\":\"slow\"}",
+        ));
+        let host = loopback_host(Some("Bearer at-123"));
+        let body = serde_json::json!({"method": "GET", "url": format!("http://127.0.0.1:{port}/v3/company/1/query?query=select")});
+        let answer = host
+            .serve(methods::HTTP_REQUEST, body.to_string().as_bytes())
+            .unwrap();
+        let answer: HttpResponse = serde_json::from_value(answer).unwrap();
+        assert_eq!(answer.status, 429);
+        assert_eq!(
+            answer.headers.get("retry-after").map(String::as_str),
+            Some("37")
+        );
+        assert_eq!(answer.body, "{\"fault\":\"slow\"}");
+        let sent = request.recv().unwrap().to_ascii_lowercase();
+        assert!(
+            sent.starts_with("get /v3/company/1/query?query=select "),
+            "{sent}"
+        );
+        assert!(sent.contains("authorization: bearer at-123"), "{sent}");
+    }
+
+    #[test]
+    fn a_server_that_never_answers_is_a_transient_error_after_the_timeout() {
+        let (port, _request) = one_shot_server(None);
+        let host = loopback_host(None);
+        let body = serde_json::json!({"method": "GET", "url": format!("http://127.0.0.1:{port}/"), "timeout_ms": 200});
+        let started = std::time::Instant::now();
+        let err = host
+            .serve(methods::HTTP_REQUEST, body.to_string().as_bytes())
+            .unwrap_err();
+        assert_eq!(err.kind, arsync_sdk::ErrorKind::Transient);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() {
+        let host = RuntimeHost::new("x", &["api.example.com".to_owned()], HostConfig::default());
+        let err = host
+            .serve(
+                methods::HTTP_REQUEST,
+                br#"{"method":"GET","url":"http://api.example.com/"}"#,
+            )
+            .unwrap_err();
+        assert!(err.message.contains("only https"), "{}", err.message);
     }
 
     #[test]

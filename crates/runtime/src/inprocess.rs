@@ -175,17 +175,22 @@ impl PluginHandle for InProcessPlugin {
     fn pull(&mut self, stream: Stream, cursor: Option<&str>) -> Result<Page> {
         let plugin = self.manifest.name.clone();
         let method = stream.method();
-        self.instance(&method)?
+        let page = self
+            .instance(&method)?
             .pull(stream, cursor)
-            .map_err(|e| call_error(&plugin, &method, e))
+            .map_err(|e| call_error(&plugin, &method, e))?;
+        crate::check_page(&plugin, stream, page)
     }
 
     fn push(&mut self, action: PushAction, items: Vec<PushItem>) -> Result<Vec<ItemResult>> {
         let plugin = self.manifest.name.clone();
         let method = action.method();
-        self.instance(&method)?
+        let keys: Vec<String> = items.iter().map(|i| i.idempotency_key.clone()).collect();
+        let results = self
+            .instance(&method)?
             .push(action, items)
-            .map_err(|e| call_error(&plugin, &method, e))
+            .map_err(|e| call_error(&plugin, &method, e))?;
+        crate::check_results(&plugin, action, &keys, results)
     }
 
     fn close(&mut self) -> Result<()> {

@@ -126,6 +126,51 @@ pub fn check_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
     Ok(())
 }
 
+/// Check a page against the protocol: every item of the stream's kind.
+pub(crate) fn check_page(plugin: &str, stream: Stream, page: Page) -> Result<Page> {
+    if let Some((i, wrong)) = page
+        .items
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.kind() != stream.record_kind())
+    {
+        return Err(RuntimeError::Protocol {
+            plugin: plugin.to_owned(),
+            method: stream.method(),
+            reason: format!(
+                "item {} of the page is a {} ({}), but {} may only hold {} records",
+                i + 1,
+                wrong.kind(),
+                wrong.external_id(),
+                stream.method(),
+                stream.record_kind()
+            ),
+        });
+    }
+    Ok(page)
+}
+
+/// Check push results against the protocol: one per item, in order, with the item's key.
+pub(crate) fn check_results(
+    plugin: &str,
+    action: PushAction,
+    keys: &[String],
+    results: Vec<ItemResult>,
+) -> Result<Vec<ItemResult>> {
+    let answered: Vec<&str> = results.iter().map(|r| r.idempotency_key.as_str()).collect();
+    if answered != keys.iter().map(String::as_str).collect::<Vec<_>>() {
+        return Err(RuntimeError::Protocol {
+            plugin: plugin.to_owned(),
+            method: action.method(),
+            reason: format!(
+                "{} items were pushed but the results answer the keys {answered:?}; there must be one result per item, in order",
+                keys.len()
+            ),
+        });
+    }
+    Ok(results)
+}
+
 /// The sha256 of a file, as lower-case hex.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|source| RuntimeError::Io {
@@ -214,6 +259,42 @@ mod tests {
             "{text}"
         );
         assert!(check_manifest(Path::new("/p/libx.so"), &manifest("1.7.0")).is_ok());
+    }
+
+    #[test]
+    fn a_customer_in_the_invoice_stream_is_a_protocol_error_naming_the_item() {
+        let party = arsync_model::Party::new(arsync_model::Origin::new("books", "58"), "Hahn GmbH")
+            .unwrap();
+        let page = Page::new(vec![arsync_sdk::Record::Party(party)], None);
+        let err = check_page("ledger", Stream::Invoices, page).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("item 1") && text.contains("58") && text.contains("pull_invoices"),
+            "{text}"
+        );
+        assert!(check_page("ledger", Stream::Customers, Page::default()).is_ok());
+    }
+
+    #[test]
+    fn push_results_must_answer_every_key_in_order() {
+        let keys = vec!["k1".to_owned(), "k2".to_owned()];
+        let swapped = vec![
+            ItemResult::applied("k2", None),
+            ItemResult::applied("k1", None),
+        ];
+        assert!(check_results("ledger", PushAction::Status, &keys, swapped).is_err());
+        let short = vec![ItemResult::applied("k1", None)];
+        assert!(check_results("ledger", PushAction::Status, &keys, short).is_err());
+        let right = vec![
+            ItemResult::applied("k1", None),
+            ItemResult::already_applied("k2", Some("memo-1".into())),
+        ];
+        assert_eq!(
+            check_results("ledger", PushAction::Status, &keys, right)
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     #[test]

@@ -515,10 +515,12 @@ impl PluginHandle for ProcessPlugin {
             cursor: cursor.map(str::to_owned),
         })
         .unwrap_or_default();
-        self.typed_call(&stream.method(), request)
+        let page = self.typed_call(&stream.method(), request)?;
+        crate::check_page(&self.manifest.name, stream, page)
     }
 
     fn push(&mut self, action: PushAction, items: Vec<PushItem>) -> Result<Vec<ItemResult>> {
+        let keys: Vec<String> = items.iter().map(|i| i.idempotency_key.clone()).collect();
         let request =
             serde_json::to_value(PushRequest { items }).map_err(|e| RuntimeError::Protocol {
                 plugin: self.manifest.name.clone(),
@@ -526,7 +528,7 @@ impl PluginHandle for ProcessPlugin {
                 reason: e.to_string(),
             })?;
         let response: PushResponse = self.typed_call(&action.method(), request)?;
-        Ok(response.results)
+        crate::check_results(&self.manifest.name, action, &keys, response.results)
     }
 
     fn close(&mut self) -> Result<()> {
