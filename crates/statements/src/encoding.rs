@@ -175,6 +175,22 @@ pub(crate) fn decode_text(
             })
             .ok_or(enc);
     }
+    // A file declared in a single-byte code page whose non-ASCII bytes all form valid
+    // UTF-8 was written as UTF-8 (banks often keep an old header): real Windows-1252
+    // text practically never happens to be valid UTF-8.
+    if let Some(enc) = declared
+        && enc != TextEncoding::Utf8
+        && !bytes.is_ascii()
+        && let Some(text) = TextEncoding::Utf8.decode(bytes)
+    {
+        return Ok(Decoded {
+            text,
+            encoding: TextEncoding::Utf8,
+            warning: Some(format!(
+                "the file declares {enc} but its accented characters are UTF-8; it was read as UTF-8"
+            )),
+        });
+    }
     if let Some(enc) = declared
         && let Some(text) = enc.decode(bytes)
     {
@@ -245,6 +261,17 @@ mod tests {
         assert_eq!(d.text, "Müller");
         assert_eq!(d.encoding, TextEncoding::Windows1252);
         assert!(d.warning.unwrap().contains("offset 1"));
+    }
+
+    #[test]
+    fn a_utf8_file_with_a_stale_1252_header_is_read_as_utf8_and_said() {
+        let d = decode_text("Müller".as_bytes(), None, Some(TextEncoding::Windows1252)).unwrap();
+        assert_eq!(d.text, "Müller");
+        assert_eq!(d.encoding, TextEncoding::Utf8);
+        assert!(d.warning.unwrap().contains("declares windows-1252"));
+        let d = decode_text(b"M\xFCller", None, Some(TextEncoding::Windows1252)).unwrap();
+        assert_eq!(d.text, "Müller");
+        assert_eq!(d.warning, None);
     }
 
     #[test]
