@@ -66,6 +66,25 @@ impl Report {
     }
 }
 
+impl std::fmt::Display for Report {
+    /// One line per check (`PASS`/`FAIL`, name, detail), then a summary line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} ({}), isolation {}",
+            self.plugin.as_deref().unwrap_or("unknown plugin"),
+            self.library.display(),
+            self.isolation
+        )?;
+        for c in &self.checks {
+            let mark = if c.passed { "PASS" } else { "FAIL" };
+            writeln!(f, "{mark}  {}: {}", c.name, c.detail)?;
+        }
+        let failed = self.checks.iter().filter(|c| !c.passed).count();
+        write!(f, "{} passed, {failed} failed", self.checks.len() - failed)
+    }
+}
+
 /// How to run the kit.
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -25,10 +25,26 @@ pub fn valid_name(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-/// Write a plugin crate called `name` into `dest_dir/name`, depending on `arsync-sdk` from the
-/// workspace. Returns the crate's folder.
+/// Write a plugin crate called `name` into `dest_dir/name`. Inside a workspace that declares
+/// `arsync-sdk` (the arsync repository's `plugins/`), it takes its dependencies from the
+/// workspace; elsewhere it asks for this version of `arsync-sdk`. Returns the crate's folder.
 pub fn new_plugin(name: &str, dest_dir: &Path) -> Result<PathBuf> {
-    new_plugin_with(name, dest_dir, &SdkDependency::Workspace)
+    new_plugin_with(name, dest_dir, &sdk_dependency_for(dest_dir))
+}
+
+/// How a crate created in `dest_dir` should depend on the SDK: from the enclosing workspace
+/// if one declares `arsync-sdk`, else by version.
+pub fn sdk_dependency_for(dest_dir: &Path) -> SdkDependency {
+    let start = std::fs::canonicalize(dest_dir).unwrap_or_else(|_| dest_dir.to_path_buf());
+    for dir in start.ancestors() {
+        let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        if text.contains("[workspace.dependencies]") && text.contains("arsync-sdk") {
+            return SdkDependency::Workspace;
+        }
+    }
+    SdkDependency::Version(env!("CARGO_PKG_VERSION").to_owned())
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

@@ -281,3 +281,86 @@ fn close_is_answered() {
         .unwrap();
     instance.close().unwrap();
 }
+
+/// Exchange rates from a feed over HTTP, to exercise `Host::http` through the round trip.
+struct RateFeed {
+    host: Host,
+}
+
+impl Connector for RateFeed {
+    fn manifest() -> Manifest {
+        Manifest::new("rate-feed", "0.1.0")
+            .pulls(Stream::FxRates)
+            .allow_host("rates.example.org")
+    }
+
+    fn create(_settings: serde_json::Value, host: Host) -> Result<Self, PluginError> {
+        Ok(Self { host })
+    }
+
+    fn pull(&mut self, _stream: Stream, _cursor: Option<&str>) -> Result<Page, PluginError> {
+        let token = self.host.secret("feed_token")?;
+        let answer = self.host.http(
+            &HttpRequest::get("https://rates.example.org/eurofxref/2026-01-15")
+                .header("x-token", token.expose()),
+        )?;
+        if answer.status == 429 {
+            return Err(PluginError::rate_limited("the feed asks to slow down", 60));
+        }
+        let rates: Vec<FxRate> = answer.json()?;
+        Ok(Page::new(
+            rates.into_iter().map(Record::FxRate).collect(),
+            None,
+        ))
+    }
+}
+
+#[test]
+fn a_rate_from_the_feed_arrives_through_the_hosts_http_with_the_secret_header() {
+    let host = Arc::new(
+        MockHost::new()
+            .with_secret("feed_token", "s3cr3t")
+            .with_http(
+                "https://rates.example.org/eurofxref/",
+                200,
+                r#"[{"base":"EUR","quote":"USD","date":"2026-01-15","rate":"1.0421","source":"ECB"}]"#,
+            ),
+    );
+    let mut instance = round_trip::<RateFeed>()
+        .create(host.clone(), &json!({}))
+        .unwrap();
+    let page = instance.pull(Stream::FxRates, None).unwrap();
+    let Record::FxRate(rate) = &page.items[0] else {
+        panic!("{page:?}")
+    };
+    assert_eq!(rate.rate.to_string(), "1.0421");
+    let sent = host.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].headers.get("x-token").map(String::as_str),
+        Some("s3cr3t")
+    );
+}
+
+#[test]
+fn a_429_from_the_feed_becomes_rate_limited_with_its_wait() {
+    let host = Arc::new(MockHost::new().with_secret("feed_token", "t").with_http(
+        "https://rates.example.org/",
+        429,
+        "",
+    ));
+    let mut instance = round_trip::<RateFeed>().create(host, &json!({})).unwrap();
+    let err = instance.pull(Stream::FxRates, None).unwrap_err();
+    let CallError::Plugin(e) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.kind, ErrorKind::RateLimited);
+    assert_eq!(e.retry_after_secs, Some(60));
+}
+
+#[test]
+fn a_secret_never_shows_in_debug_output() {
+    let secret = Secret::new("refresh-token-abc");
+    assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
+    assert_eq!(secret.expose(), "refresh-token-abc");
+}

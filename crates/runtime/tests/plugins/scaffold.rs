@@ -50,8 +50,12 @@ fn a_generated_plugin_builds_and_passes_the_conformance_kit() {
         max_pages: 100,
     };
     let report = run_with(&library, &json!({"currency": "JPY"}), &options);
-    let failed: Vec<_> = report.failures().collect();
-    assert!(report.passed(), "{failed:#?}");
+    assert!(report.passed(), "{report}");
+    assert!(
+        report
+            .to_string()
+            .ends_with(&format!("{} passed, 0 failed", report.checks.len()))
+    );
     assert_eq!(report.plugin.as_deref(), Some("acme-books"));
     let paging = report
         .checks
@@ -62,9 +66,25 @@ fn a_generated_plugin_builds_and_passes_the_conformance_kit() {
 }
 
 #[test]
-fn a_plugin_inside_the_workspace_takes_its_dependencies_from_the_workspace() {
+fn a_plugin_outside_any_workspace_asks_for_the_sdk_by_version() {
     let dir = tempfile::tempdir().unwrap();
     let crate_dir = new_plugin("xero-lite", dir.path()).unwrap();
+    let cargo = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
+    assert!(
+        cargo.contains(&format!("arsync-sdk = \"{}\"", env!("CARGO_PKG_VERSION"))),
+        "{cargo}"
+    );
+}
+
+#[test]
+fn a_plugin_inside_the_workspace_takes_its_dependencies_from_the_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"plugins/*\"]\n[workspace.dependencies]\narsync-sdk = { path = \"crates/sdk\" }\n",
+    )
+    .unwrap();
+    let crate_dir = new_plugin("xero-lite", &dir.path().join("plugins")).unwrap();
     let cargo = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
     assert!(cargo.contains("arsync-sdk.workspace = true"), "{cargo}");
     assert!(
