@@ -84,6 +84,9 @@ struct Engine<'a> {
     ctx: Ctx<'a>,
 }
 
+/// Most single items scored on amount alone for one receipt.
+const MAX_AMOUNT_CANDIDATES: usize = 8;
+
 fn dec(units: i64, scale: u32) -> Decimal {
     Decimal::new(units, scale)
 }
@@ -104,14 +107,16 @@ impl Engine<'_> {
         &self.book().customers[c].name
     }
 
-    /// Whether a single item alone could be settled in full by the receipt.
+    /// How far a single item's open amount is from what the receipt pays for it, when the
+    /// receipt alone could settle it in full (exact, within the fee tolerance or the
+    /// customer's learned fee or the bank's charges, or within the FX band).
     fn quick_fit(
         &self,
         p: &Prepared,
         i: usize,
         remaining: &[Decimal],
         rates: &mut BTreeMap<Currency, Option<Decimal>>,
-    ) -> bool {
+    ) -> Option<Decimal> {
         let item = &self.book().items[i];
         let r = &p.receipt;
         let open = remaining[i];
@@ -121,27 +126,27 @@ impl Engine<'_> {
         } else if let Some(instr) = r.instructed.filter(|m| m.currency == c) {
             instr.amount
         } else {
-            let rate = *rates.entry(c).or_insert_with(|| {
+            let rate = (*rates.entry(c).or_insert_with(|| {
                 self.ctx
                     .rates
                     .lookup(r.amount.currency, c, r.date)
                     .ok()
                     .map(|q| q.rate)
-            });
-            let Some(rate) = rate else { return false };
-            let converted = r.amount.amount * rate;
-            return (converted - open).abs()
-                <= open * self.ctx.settings.fx_band_percent / Decimal::ONE_HUNDRED;
+            }))?;
+            let gap = (r.amount.amount * rate - open).abs();
+            let band = open * self.ctx.settings.fx_band_percent / Decimal::ONE_HUNDRED;
+            return (gap <= band).then_some(gap);
         };
         let short = open - paid;
-        short.is_zero()
+        let fits = short.is_zero()
             || (short > Decimal::ZERO
                 && (short <= self.ctx.settings.fee_allowance(c, open)
                     || r.bank_charges == Some(Money::new(short, c))
                     || self.ctx.memory.fee_habits.iter().any(|h| {
                         h.customer_id == self.book().customers[item.customer].id
                             && h.fee == Money::new(short, c)
-                    })))
+                    })));
+        fits.then_some(short)
     }
 
     fn propose(&self, p: &Prepared, remaining: &[Decimal]) -> (Proposal, BTreeSet<usize>) {
@@ -190,22 +195,29 @@ impl Engine<'_> {
             Payer::Unknown => (0..book.items.len()).collect(),
         };
         let mut rates = BTreeMap::new();
+        let mut fits: Vec<(Decimal, i64, usize)> = Vec::new();
         for i in pool {
-            if open(i)
-                && book.items[i].kind == ItemKind::Invoice
-                && self.quick_fit(p, i, remaining, &mut rates)
-            {
-                depends.insert(i);
-                if !cands.iter().any(|(items, _)| items == &vec![i]) {
-                    cands.push((vec![i], Source::Amount));
+            if open(i) && book.items[i].kind == ItemKind::Invoice {
+                if let Some(gap) = self.quick_fit(p, i, remaining, &mut rates) {
+                    depends.insert(i);
+                    let days = (r.date - book.items[i].due).num_days().abs();
+                    fits.push((gap, days, i));
                 }
+            }
+        }
+        // Many open items of one amount (subscriptions) would make every receipt score every
+        // one of them; the closest few decide, and the count alone says it is not unique.
+        let amount_fits = fits.len();
+        fits.sort_unstable();
+        for (_, _, i) in fits.into_iter().take(MAX_AMOUNT_CANDIDATES) {
+            if !cands.iter().any(|(items, _)| items == &vec![i]) {
+                cands.push((vec![i], Source::Amount));
             }
         }
         let mut scored = Vec::new();
         let mut rate_error: Option<String> = None;
-        let amount_cands = cands.iter().filter(|(_, s)| *s == Source::Amount).count();
         for (items, source) in &cands {
-            match self.score(p, items, *source, remaining, amount_cands) {
+            match self.score(p, items, *source, remaining, amount_fits) {
                 Ok(Some(s)) => scored.push(s),
                 Ok(None) => {}
                 Err(e) => rate_error = Some(e),

@@ -959,3 +959,24 @@ fn charges_the_bank_reports_explain_a_shortfall_beyond_the_tolerance() {
         money("35.00", "EUR")
     );
 }
+
+#[test]
+fn an_amount_that_also_fits_a_named_invoice_is_not_called_the_only_one() {
+    let mut case = Case::new();
+    case.invoices = vec![
+        invoice("170", "INV-3001", "C1", "EUR", "480.00", d(2026, 10, 1)),
+        invoice("171", "INV-3002", "C1", "EUR", "480.00", d(2026, 10, 1)),
+    ];
+    case.receipts = vec![receipt(&entry(
+        "BR-1",
+        d(2026, 10, 1),
+        "480.00",
+        "EUR",
+        None,
+        "INV-3001",
+    ))];
+    let m = case.run().matches.remove(0);
+    assert_eq!(m.allocations[0].number, "INV-3001");
+    assert_eq!(m.decision, Decision::Auto, "{}", m.explanation);
+    assert!(!m.fired(Rule::OnlyItemWithAmount));
+}
