@@ -95,6 +95,40 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// The `Retry-After` header in seconds, when it is a number of seconds.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.headers
+            .get("retry-after")
+            .and_then(|v| v.trim().parse().ok())
+    }
+
+    /// Map a failed status to the protocol's error kinds, so every plugin reacts alike:
+    /// 401/403 `auth`, 429 `rate_limited` (with `Retry-After`, else 60 s), 408 and 5xx
+    /// `transient`, other 4xx `fatal` (the message quotes the start of the body). 1xx-3xx
+    /// pass.
+    pub fn error_for_status(&self, what: &str) -> Result<(), PluginError> {
+        let excerpt: String = self.body.chars().take(300).collect();
+        match self.status {
+            100..=399 => Ok(()),
+            401 | 403 => Err(PluginError::auth(format!(
+                "{what}: HTTP {}; the connection's authorization was refused, reconnect it ({excerpt})",
+                self.status
+            ))),
+            429 => Err(PluginError::rate_limited(
+                format!("{what}: HTTP 429, the server asks to slow down"),
+                self.retry_after_secs().unwrap_or(60),
+            )),
+            408 | 500..=599 => Err(PluginError::transient(format!(
+                "{what}: HTTP {} from the server ({excerpt})",
+                self.status
+            ))),
+            _ => Err(PluginError::fatal(format!(
+                "{what}: HTTP {} ({excerpt})",
+                self.status
+            ))),
+        }
+    }
+
     /// Parse the body as JSON.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, PluginError> {
         serde_json::from_str(&self.body).map_err(|e| {
@@ -295,5 +329,54 @@ impl Host {
                     format!("the host clock answered {now:?}, not an RFC 3339 instant"),
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn answer(status: u16, retry_after: Option<&str>) -> HttpResponse {
+        let mut headers = BTreeMap::new();
+        if let Some(r) = retry_after {
+            headers.insert("retry-after".to_owned(), r.to_owned());
+        }
+        HttpResponse {
+            status,
+            headers,
+            body: "{\"Fault\":{}}".into(),
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_the_protocols_error_kinds() {
+        assert!(
+            answer(200, None)
+                .error_for_status("listing invoices")
+                .is_ok()
+        );
+        assert!(
+            answer(304, None)
+                .error_for_status("listing invoices")
+                .is_ok()
+        );
+        let kind = |s| answer(s, None).error_for_status("x").unwrap_err().kind;
+        assert_eq!(kind(401), ErrorKind::Auth);
+        assert_eq!(kind(403), ErrorKind::Auth);
+        assert_eq!(kind(429), ErrorKind::RateLimited);
+        assert_eq!(kind(503), ErrorKind::Transient);
+        assert_eq!(kind(408), ErrorKind::Transient);
+        assert_eq!(kind(400), ErrorKind::Fatal);
+    }
+
+    #[test]
+    fn a_429_waits_as_long_as_the_server_says_or_a_minute() {
+        let e = answer(429, Some("17")).error_for_status("x").unwrap_err();
+        assert_eq!(e.retry_after_secs, Some(17));
+        let e = answer(429, Some("Wed, 21 Oct 2026 07:28:00 GMT"))
+            .error_for_status("x")
+            .unwrap_err();
+        assert_eq!(e.retry_after_secs, Some(60));
     }
 }

@@ -220,3 +220,64 @@ impl Connector for TestLedger {
 }
 
 arsync_sdk::declare_plugin!(TestLedger);
+
+#[cfg(test)]
+mod tests {
+    //! The plugin's own tests, through the SDK's mock host and the real FFI table.
+
+    use super::*;
+    use arsync_sdk::client::CallError;
+    use arsync_sdk::testing::{MockHost, round_trip};
+    use std::sync::Arc;
+
+    #[test]
+    fn customers_are_served_once_each_even_with_many_invoices() {
+        let plugin = round_trip::<TestLedger>();
+        let mut ledger = plugin
+            .create(
+                Arc::new(MockHost::new()),
+                &serde_json::json!({"invoices": 9, "page_size": 10}),
+            )
+            .unwrap();
+        let page = ledger.pull(Stream::Customers, None).unwrap();
+        let ids: Vec<String> = page.items.iter().map(Record::external_id).collect();
+        assert_eq!(ids, ["cust-1", "cust-2", "cust-3"]);
+        assert_eq!(page.next_cursor, None);
+    }
+
+    #[test]
+    fn a_currency_that_does_not_exist_is_an_invalid_config_naming_it() {
+        let err = round_trip::<TestLedger>()
+            .create(
+                Arc::new(MockHost::new()),
+                &serde_json::json!({"currency": "EUX"}),
+            )
+            .unwrap_err();
+        let CallError::Plugin(e) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.kind, ErrorKind::InvalidConfig);
+        assert_eq!(
+            e.position.and_then(|p| p.field).as_deref(),
+            Some("currency")
+        );
+    }
+
+    #[test]
+    fn a_ledger_file_with_a_broken_line_is_invalid_data_at_that_line() {
+        let host = Arc::new(MockHost::new().with_file("books.json", "[\n  {\"origin\": 5}\n]"));
+        let mut ledger = round_trip::<TestLedger>()
+            .create(host, &serde_json::json!({"path": "books.json"}))
+            .unwrap();
+        let err = ledger.pull(Stream::Invoices, None).unwrap_err();
+        let CallError::Plugin(e) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.kind, ErrorKind::InvalidData);
+        let at = e.position.unwrap();
+        assert_eq!(
+            (at.source.as_deref(), at.line),
+            (Some("books.json"), Some(2))
+        );
+    }
+}
