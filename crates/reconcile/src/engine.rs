@@ -197,12 +197,13 @@ impl Engine<'_> {
         let mut rates = BTreeMap::new();
         let mut fits: Vec<(Decimal, i64, usize)> = Vec::new();
         for i in pool {
-            if open(i) && book.items[i].kind == ItemKind::Invoice {
-                if let Some(gap) = self.quick_fit(p, i, remaining, &mut rates) {
-                    depends.insert(i);
-                    let days = (r.date - book.items[i].due).num_days().abs();
-                    fits.push((gap, days, i));
-                }
+            if open(i)
+                && book.items[i].kind == ItemKind::Invoice
+                && let Some(gap) = self.quick_fit(p, i, remaining, &mut rates)
+            {
+                depends.insert(i);
+                let days = (r.date - book.items[i].due).num_days().abs();
+                fits.push((gap, days, i));
             }
         }
         // Many open items of one amount (subscriptions) would make every receipt score every
