@@ -662,8 +662,9 @@ impl Engine<'_> {
     }
 }
 
-/// A proposal and the item versions it was made against.
-type Slot = (Proposal, Vec<(usize, u64)>);
+/// A proposal, the item versions it was made against, and how many matches had been
+/// committed when it was made.
+type Slot = (Proposal, Vec<(usize, u64)>, usize);
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Queued {
@@ -802,15 +803,19 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
             id: Reverse(p.receipt.id.clone()),
             index: Reverse(k),
         });
-        slots.push(Some((proposal, snapshot(deps, &version))));
+        slots.push(Some((proposal, snapshot(deps, &version), 0)));
     }
+    let mut commits = 0usize;
     while let Some(q) = queue.pop() {
         let k = q.index.0;
         let p = &prepared[k];
-        let Some((proposal, deps)) = slots[k].take() else {
+        let Some((proposal, deps, made_after)) = slots[k].take() else {
             continue;
         };
-        if deps.iter().any(|(i, v)| version[*i] != *v) {
+        // A receipt with no candidate is looked at once more after later commits: a part
+        // payment may have left an invoice open with exactly what this receipt pays.
+        let nothing_stale = matches!(proposal, Proposal::Nothing { .. }) && made_after != commits;
+        if nothing_stale || deps.iter().any(|(i, v)| version[*i] != *v) {
             let (proposal, deps) = engine.propose(p, &remaining);
             queue.push(Queued {
                 confidence: proposal.priority(),
@@ -818,7 +823,7 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
                 id: Reverse(p.receipt.id.clone()),
                 index: Reverse(k),
             });
-            slots[k] = Some((proposal, snapshot(deps, &version)));
+            slots[k] = Some((proposal, snapshot(deps, &version), commits));
             continue;
         }
         match proposal {
@@ -829,6 +834,7 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
             } => {
                 let m = engine.commit(p, &best, limits, alternatives, &mut remaining, &mut version);
                 outcome.matches.push(m);
+                commits += 1;
             }
             Proposal::Nothing { reason, why } => outcome.unmatched.push(Unmatched {
                 explanation: unmatched_sentence(&p.receipt, &why, &p.evidence.notes),

@@ -980,3 +980,40 @@ fn an_amount_that_also_fits_a_named_invoice_is_not_called_the_only_one() {
     assert_eq!(m.decision, Decision::Auto, "{}", m.explanation);
     assert!(!m.fired(Rule::OnlyItemWithAmount));
 }
+
+#[test]
+fn the_rest_of_a_part_paid_invoice_is_recognised_in_the_same_run() {
+    let mut case = Case::new();
+    case.invoices = vec![invoice(
+        "130",
+        "INV-1001",
+        "C1",
+        "EUR",
+        "1000.00",
+        d(2026, 10, 1),
+    )];
+    case.receipts = vec![
+        receipt(&entry(
+            "BR-1",
+            d(2026, 10, 1),
+            "400.00",
+            "EUR",
+            Some("Acme Industrial Chemicals GmbH"),
+            "INV-1001",
+        )),
+        // No reference, no known payer: only the 600.00 EUR left open after BR-1 fits.
+        receipt(&entry(
+            "BR-2",
+            d(2026, 10, 3),
+            "600.00",
+            "EUR",
+            Some("Someone"),
+            "",
+        )),
+    ];
+    let out = case.run();
+    let rest = out.match_for("bank:BR-2").unwrap();
+    assert_eq!(rest.allocations[0].open_before, money("600.00", "EUR"));
+    assert!(rest.allocations[0].open_after.is_zero());
+    assert!(rest.fired(Rule::OnlyItemWithAmount));
+}
