@@ -1,6 +1,7 @@
 //! The child's side of process isolation: load one library, then serve `Call`s read from the
 //! agent, forwarding the plugin's host calls back to the agent. The `arsync-plugin-host`
-//! binary runs [`serve`] after moving its real stdout out of the plugin's reach.
+//! binary (or any program with a hidden subcommand for it) calls [`run_plugin_host`], which
+//! moves the real stdin/stdout out of the plugin's reach and then runs [`serve`].
 
 use crate::inprocess::open_table;
 use crate::wire::{CREATE, FromChild, HostReply, Outcome, ToChild};
@@ -147,6 +148,83 @@ pub fn serve(library: &Path, input: Box<dyn BufRead + Send>, output: Box<dyn Wri
         };
         if lock().send(&FromChild::Result { outcome: result }).is_err() {
             return 1;
+        }
+    }
+}
+
+/// Stop a crashing plugin from leaving core files in the working folder.
+#[cfg(unix)]
+fn no_core_dumps() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: setrlimit only reads the struct passed and affects this process.
+    unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) };
+}
+
+type Stdio = (Box<dyn BufRead + Send>, Box<dyn Write + Send>);
+
+/// Move the protocol channel to private descriptors, point fd 1 at stderr and fd 0 at
+/// `/dev/null`, so nothing a plugin prints or reads can touch the channel. Returns the
+/// channel's reader and writer.
+#[cfg(unix)]
+pub fn protect_stdio() -> std::io::Result<Stdio> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain descriptor syscalls on descriptors this process owns; results checked.
+    let (proto_in, proto_out) = unsafe {
+        (
+            libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 3),
+            libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3),
+        )
+    };
+    if proto_in < 0 || proto_out < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: as above; fd 2 and fd 1 are this process's own.
+    if unsafe { libc::dup2(2, 1) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: opening /dev/null read-only and moving it onto fd 0.
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if null >= 0 {
+            libc::dup2(null, 0);
+            libc::close(null);
+        }
+    }
+    // SAFETY: both descriptors were just created by fcntl and are owned by nothing else.
+    let (input, output) = unsafe {
+        (
+            std::fs::File::from_raw_fd(proto_in),
+            std::fs::File::from_raw_fd(proto_out),
+        )
+    };
+    Ok((Box::new(std::io::BufReader::new(input)), Box::new(output)))
+}
+
+/// On platforms without file descriptors the channel stays on stdin/stdout unprotected.
+#[cfg(not(unix))]
+pub fn protect_stdio() -> std::io::Result<Stdio> {
+    Ok((
+        Box::new(std::io::BufReader::new(std::io::stdin())),
+        Box::new(std::io::stdout()),
+    ))
+}
+
+/// Everything the plugin host process does: protect stdio, refuse core dumps, load
+/// `library` and serve the agent until it hangs up. Returns the exit code.
+pub fn run_plugin_host(library: &Path) -> i32 {
+    #[cfg(unix)]
+    no_core_dumps();
+    match protect_stdio() {
+        Ok((input, output)) => serve(library, input, output),
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "arsync plugin host: cannot set up the channel: {e}"
+            );
+            70
         }
     }
 }

@@ -70,9 +70,9 @@ pub struct LoadOptions {
     pub host: HostConfig,
     /// Limits for `Isolation::Process`.
     pub supervision: Supervision,
-    /// The `arsync-plugin-host` executable; `None` to look next to arsync
+    /// How to start the plugin host; `None` to look for `arsync-plugin-host` next to arsync
     /// ([`process::find_plugin_host`]).
-    pub plugin_host: Option<PathBuf>,
+    pub plugin_host: Option<process::HostCommand>,
 }
 
 /// A loaded plugin, in whichever isolation. Calls are blocking and one at a time.
@@ -218,20 +218,22 @@ pub fn load(
             true,
         )?)),
         Isolation::Process => {
-            let exe = match &options.plugin_host {
-                Some(exe) => exe.clone(),
-                None => process::find_plugin_host().ok_or_else(|| RuntimeError::HostProcess {
-                    plugin: path.display().to_string(),
-                    reason: format!(
-                        "{} was not found next to arsync; install it there or set {}",
-                        process::PLUGIN_HOST_EXE,
-                        process::PLUGIN_HOST_ENV
-                    ),
-                })?,
+            let command = match &options.plugin_host {
+                Some(command) => command.clone(),
+                None => process::find_plugin_host()
+                    .map(process::HostCommand::new)
+                    .ok_or_else(|| RuntimeError::HostProcess {
+                        plugin: path.display().to_string(),
+                        reason: format!(
+                            "{} was not found next to arsync; install it there or set {}",
+                            process::PLUGIN_HOST_EXE,
+                            process::PLUGIN_HOST_ENV
+                        ),
+                    })?,
             };
             Ok(Box::new(process::ProcessPlugin::start(
                 &path,
-                &exe,
+                &command,
                 options.host.clone(),
                 options.supervision.clone(),
             )?))

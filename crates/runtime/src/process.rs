@@ -50,6 +50,40 @@ impl Default for Supervision {
     }
 }
 
+/// How to start a plugin host: a program and the arguments that come before the library's
+/// path. Usually the `arsync-plugin-host` executable with no arguments; a program that embeds
+/// the child's side itself (calling [`crate::child::run_plugin_host`] from a hidden
+/// subcommand) can name itself and that subcommand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostCommand {
+    /// The executable.
+    pub program: PathBuf,
+    /// Arguments before the library path.
+    pub args: Vec<std::ffi::OsString>,
+}
+
+impl HostCommand {
+    /// Run `program <library>`.
+    pub fn new(program: impl Into<PathBuf>) -> Self {
+        Self {
+            program: program.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Run `program <args...> <library>`.
+    pub fn with_args<I, A>(program: impl Into<PathBuf>, args: I) -> Self
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<std::ffi::OsString>,
+    {
+        Self {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// Find the plugin host executable: `$ARSYNC_PLUGIN_HOST`, else next to the running
 /// executable, else one folder up (where test binaries in `target/*/deps` find it).
 pub fn find_plugin_host() -> Option<PathBuf> {
@@ -97,7 +131,7 @@ impl Running {
 /// A plugin running in its own child process.
 pub struct ProcessPlugin {
     path: PathBuf,
-    exe: PathBuf,
+    command: HostCommand,
     manifest: Manifest,
     host: RuntimeHost,
     limits: Supervision,
@@ -125,13 +159,14 @@ impl std::fmt::Debug for ProcessPlugin {
 type LogName = std::sync::Arc<std::sync::Mutex<String>>;
 
 fn spawn(
-    exe: &Path,
+    command: &HostCommand,
     library: &Path,
     label: &str,
     log_name: &LogName,
     start_timeout: Duration,
 ) -> Result<(Running, Manifest)> {
-    let mut child = Command::new(exe)
+    let mut child = Command::new(&command.program)
+        .args(&command.args)
         .arg(library)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -141,7 +176,7 @@ fn spawn(
             plugin: label.to_owned(),
             reason: format!(
                 "{} could not be started ({e}); install {PLUGIN_HOST_EXE} next to arsync or set {PLUGIN_HOST_ENV}",
-                exe.display()
+                command.program.display()
             ),
         })?;
     let (Some(stdin), Some(stdout), Some(stderr)) =
@@ -228,21 +263,21 @@ fn spawn(
 }
 
 impl ProcessPlugin {
-    /// Start a child for `library` (absolute path) with the plugin host at `exe`.
+    /// Start a child for `library` (absolute path) with the plugin host `command`.
     pub fn start(
         library: &Path,
-        exe: &Path,
+        command: &HostCommand,
         host: HostConfig,
         limits: Supervision,
     ) -> Result<Self> {
         let label = library.display().to_string();
         let log_name: LogName = std::sync::Arc::new(std::sync::Mutex::new(label.clone()));
-        let (running, manifest) = spawn(exe, library, &label, &log_name, limits.start_timeout)?;
+        let (running, manifest) = spawn(command, library, &label, &log_name, limits.start_timeout)?;
         crate::check_manifest(library, &manifest)?;
         let host = RuntimeHost::new(&manifest.name, &manifest.allowed_hosts, host);
         Ok(Self {
             path: library.to_path_buf(),
-            exe: exe.to_path_buf(),
+            command: command.clone(),
             manifest,
             host,
             limits,
@@ -318,7 +353,7 @@ impl ProcessPlugin {
         }
         std::thread::sleep(self.backoff());
         let (running, manifest) = match spawn(
-            &self.exe,
+            &self.command,
             &self.path,
             &self.manifest.name,
             &self.log_name,

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
-use crate::support::{library, quick_options};
+use crate::support::{self, library, quick_options};
 use arsync_runtime::process::ProcessPlugin;
 use arsync_runtime::{Isolation, LoadOptions, PluginHandle, RuntimeError, load};
 use arsync_sdk::{ErrorKind, Page, PushAction, PushItem, PushOutcome, Record, Stream};
@@ -29,7 +29,7 @@ fn process_plugin(package: &str, timeout_ms: u64, quarantine_after: u32) -> Proc
     let path = std::fs::canonicalize(library(package)).unwrap();
     ProcessPlugin::start(
         &path,
-        options.plugin_host.as_deref().unwrap(),
+        options.plugin_host.as_ref().unwrap(),
         options.host.clone(),
         options.supervision.clone(),
     )
@@ -327,4 +327,22 @@ fn a_library_built_to_abort_on_panic_is_refused_in_process_but_runs_isolated() {
     assert!(page.items.is_empty() && page.next_cursor.is_none());
     let err = plugin.pull(Stream::Payments, None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+#[test]
+fn a_program_that_embeds_the_plugin_host_behind_a_subcommand_can_be_the_host() {
+    // Stands in for `arsync <hidden subcommand> <library>`: the arguments before the library
+    // reach the program, which then runs the real plugin host.
+    let mut options = quick_options(5_000, 3);
+    options.plugin_host = Some(arsync_runtime::process::HostCommand::with_args(
+        "/bin/sh",
+        [
+            std::ffi::OsString::from("-c"),
+            std::ffi::OsString::from("exec \"$0\" \"$@\""),
+            support::plugin_host().into_os_string(),
+        ],
+    ));
+    let mut plugin = load(&library("test-ledger"), Isolation::Process, &options).unwrap();
+    plugin.create(&json!({"invoices": 1})).unwrap();
+    assert_eq!(plugin.pull(Stream::Invoices, None).unwrap().items.len(), 1);
 }

@@ -99,6 +99,6 @@ pub fn quick_options(call_timeout_ms: u64, quarantine_after: u32) -> LoadOptions
             backoff_max: Duration::from_millis(400),
             quarantine_after,
         },
-        plugin_host: Some(plugin_host()),
+        plugin_host: Some(arsync_runtime::process::HostCommand::new(plugin_host())),
     }
 }
