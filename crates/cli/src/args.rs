@@ -57,6 +57,46 @@ pub(crate) enum Command {
     Inspect(InspectArgs),
     /// Match receipts to open items. With --items, works on files alone: no books needed.
     Reconcile(ReconcileArgs),
+    /// Connector plugins: list those installed, check one, or start a new one.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PluginsCommand {
+    /// The plugins arsync finds, with version, protocol, capabilities and isolation.
+    List,
+    /// Run the conformance kit against a plugin library (any plugin, ours or not).
+    Check(PluginsCheckArgs),
+    /// Write a new plugin crate that builds and passes `plugins check` as generated.
+    New(PluginsNewArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PluginsCheckArgs {
+    /// The plugin library (.so, .dylib or .dll).
+    pub(crate) library: PathBuf,
+    /// Connection settings to create the plugin with, as JSON.
+    #[arg(long, value_name = "JSON", conflicts_with = "settings_file")]
+    pub(crate) settings: Option<String>,
+    /// Connection settings from a JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) settings_file: Option<PathBuf>,
+    /// Folder the plugin's relative file paths are resolved in (and may read and write).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) base_dir: Option<PathBuf>,
+    /// Load the plugin into arsync's process instead of a plugin-host child.
+    #[arg(long)]
+    pub(crate) in_process: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PluginsNewArgs {
+    /// The plugin's name (lower-case letters, digits and '-').
+    pub(crate) name: String,
+    /// The folder to create the crate in.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,10 @@
 //! The built `arsync` binary, run as a user runs it.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::panic
+)]
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -316,4 +321,92 @@ fn reconcile_works_on_files_alone_and_explains_every_row() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("name the file .csv or .json"));
+}
+
+/// A plugin library the workspace builds next to the arsync binary, if it is built.
+fn built_plugin(stem: &str) -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_BIN_EXE_arsync")).parent()?;
+    let path = dir.join(format!(
+        "{}{stem}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} is not built (run `cargo build --workspace` first)",
+            path.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn the_spreadsheet_plugin_is_listed_and_passes_the_conformance_kit() {
+    let Some(lib) = built_plugin("arsync_plugin_spreadsheet") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = arsync(dir.path(), &["plugins", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with("spreadsheet "))
+        .unwrap_or_else(|| panic!("{listing}"));
+    assert!(line.contains("push_status, push_task"), "{line}");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo/books.xlsx"),
+        dir.path().join("books.xlsx"),
+    )
+    .unwrap();
+    let out = arsync(
+        dir.path(),
+        &[
+            "plugins",
+            "check",
+            lib.to_str().unwrap(),
+            "--settings",
+            r#"{"path":"books.xlsx"}"#,
+            "--base-dir",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{report}\n{}", text(&out.stderr));
+    assert!(
+        report.contains("PASS  idempotent pushes: push_status"),
+        "{report}"
+    );
+    assert!(!report.contains("FAIL"), "{report}");
+    // The same kit fails a plugin that cannot reach its file, and says which check.
+    let out = arsync(
+        dir.path(),
+        &[
+            "plugins",
+            "check",
+            lib.to_str().unwrap(),
+            "--settings",
+            r#"{"path":"missing.xlsx"}"#,
+            "--base-dir",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("FAIL  paging to the end: pull_invoices"));
+}
+
+#[test]
+fn plugins_new_writes_a_crate_and_refuses_a_bad_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = arsync(dir.path(), &["plugins", "new", "acme-ledger"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let krate = dir.path().join("acme-ledger");
+    let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("cdylib"), "{manifest}");
+    assert!(krate.join("src/lib.rs").exists());
+    let out = arsync(dir.path(), &["plugins", "new", "Acme Ledger"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("is not a plugin name"));
 }

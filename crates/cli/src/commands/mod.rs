@@ -4,10 +4,11 @@ mod config;
 mod demo;
 mod init;
 mod inspect;
+mod plugins;
 mod reconcile;
 mod report;
 
-use crate::args::{Cli, Command, ConfigCommand, ReportCommand};
+use crate::args::{Cli, Command, ConfigCommand, PluginsCommand, ReportCommand};
 
 /// Runs the verb the user asked for.
 pub(crate) fn run(cli: &Cli) -> anyhow::Result<()> {
@@ -17,6 +18,9 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Config(ConfigCommand::Check) => config::check(&cli.config),
         Command::Demo(args) => block_on(demo::run(args, clock.as_ref())),
         Command::Inspect(args) => inspect::run(args),
+        Command::Plugins(PluginsCommand::List) => plugins::list(&cli.config),
+        Command::Plugins(PluginsCommand::Check(args)) => plugins::check(args),
+        Command::Plugins(PluginsCommand::New(args)) => plugins::new(args),
         Command::Reconcile(args) => reconcile::run_files(args, &cli.config, clock.as_ref()),
         Command::Report(ReportCommand::Aging(args)) => {
             block_on(report::aging(&cli.config, args, clock.as_ref()))
