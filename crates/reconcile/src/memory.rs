@@ -258,6 +258,14 @@ impl Memory {
         });
     }
 
+    /// Forgets applied receipts dated before `date` (a returned payment older than that is
+    /// then left for a person). Returns how many were forgotten.
+    pub fn forget_applied_before(&mut self, date: NaiveDate) -> usize {
+        let before = self.applied.len();
+        self.applied.retain(|a| a.date >= date);
+        before - self.applied.len()
+    }
+
     fn set_alias(
         &mut self,
         key: AliasKey,

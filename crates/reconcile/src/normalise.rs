@@ -349,4 +349,22 @@ mod tests {
         assert!(!is_adjacent_transposition("1234", "4231"));
         assert!(!is_adjacent_transposition("1001", "1001"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_remittance_text_is_read_without_panicking(text in "\\PC{0,200}") {
+            for t in number_tokens(&text) {
+                proptest::prop_assert!(t.core.len() >= MIN_CORE_LEN);
+                proptest::prop_assert!(!t.core.starts_with('0') || t.core == "0");
+            }
+            let _ = name_tokens(&text);
+            let _ = account_key(&text);
+        }
+
+        #[test]
+        fn a_number_written_with_any_prefix_and_zeros_keeps_its_core(n in 100u32..99_999_999, zeros in 0usize..4, prefix in "(INV|inv|Rechnung|RG|#|)", sep in "(-| |/|)") {
+            let text = format!("{prefix}{sep}{}{n}", "0".repeat(zeros));
+            proptest::prop_assert!(number_tokens(&text).iter().any(|t| t.core == n.to_string()), "{}", text);
+        }
+    }
 }

@@ -176,6 +176,23 @@ mod tests {
         assert!(rf_in_text("INTERFACE 12").is_empty());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_scanned_for_creditor_references_without_panicking(text in "\\PC{0,120}") {
+            for (r, valid) in rf_in_text(&text) {
+                proptest::prop_assert_eq!(valid, rf_is_valid(&r));
+            }
+            let _ = swiss_is_valid(&text);
+        }
+
+        #[test]
+        fn a_computed_mod10_check_digit_always_validates(body in "[0-9]{1,26}") {
+            let check = mod10_recursive(&body).unwrap();
+            let full = format!("{body}{check}");
+            proptest::prop_assert!(swiss_is_valid(&full));
+        }
+    }
+
     fn samples() -> Option<std::path::PathBuf> {
         let dir = std::env::var("ARSYNC_SAMPLES").unwrap_or_else(|_| {
             concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/samples").to_owned()

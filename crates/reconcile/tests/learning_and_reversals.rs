@@ -512,3 +512,29 @@ fn a_receipt_applied_in_an_earlier_run_is_not_applied_again() {
         u.explanation
     );
 }
+
+#[test]
+fn old_applied_receipts_can_be_forgotten() {
+    let mut case = Case::new();
+    case.invoices = vec![invoice(
+        "130",
+        "INV-1001",
+        "C1",
+        "EUR",
+        "1190.00",
+        d(2026, 10, 1),
+    )];
+    let mut paid = entry("BR-1", d(2026, 10, 2), "1190.00", "EUR", None, "INV-1001");
+    paid.end_to_end_id = Some("E2E-1".into());
+    case.receipts = vec![receipt(&paid)];
+    let m = case.run().matches.remove(0);
+    case.memory.remember_applied(&m, "auto", d(2026, 10, 2));
+    assert_eq!(case.memory.forget_applied_before(d(2026, 10, 2)), 0);
+    assert_eq!(case.memory.forget_applied_before(d(2026, 12, 1)), 1);
+    case.invoices.clear();
+    case.receipts = vec![receipt(&returned(&paid, "BR-9", d(2026, 12, 5)))];
+    assert_eq!(
+        case.run().unmatched_for("bank:BR-9").unwrap().reason,
+        UnmatchedReason::ReversalOfUnknown
+    );
+}

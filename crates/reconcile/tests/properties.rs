@@ -5,7 +5,7 @@
 mod support;
 
 use arsync_model::{Currency, ItemKind, Money};
-use arsync_reconcile::{Decision, Outcome, ReceiptKind, ResidualKind};
+use arsync_reconcile::{Decision, Outcome, ReceiptKind, ResidualKind, Rule};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -274,7 +274,35 @@ fn check(case: &Case, out: &Outcome) -> Result<(), TestCaseError> {
             );
         }
         if m.decision == Decision::Auto {
+            // Never apply what is ambiguous.
             prop_assert!(m.confidence >= case.settings.auto_threshold);
+            for doubt in [
+                Rule::Tie,
+                Rule::SameAmountSeveralCustomers,
+                Rule::SubsetBudgetExhausted,
+                Rule::PendingEntry,
+                Rule::BelowThreshold,
+            ] {
+                prop_assert!(
+                    !m.fired(doubt),
+                    "auto despite {:?}: {}",
+                    doubt,
+                    m.explanation
+                );
+            }
+        } else {
+            prop_assert!(
+                m.rules.iter().any(|h| matches!(
+                    h.rule,
+                    Rule::Tie
+                        | Rule::SameAmountSeveralCustomers
+                        | Rule::SubsetBudgetExhausted
+                        | Rule::PendingEntry
+                        | Rule::BelowThreshold
+                )),
+                "suggested without a reason: {}",
+                m.explanation
+            );
         }
         prop_assert!(!m.explanation.is_empty());
     }
