@@ -1,0 +1,436 @@
+//! Collect: overdue statuses and collection tasks for every open invoice, kept in the store,
+//! queued for write-back under idempotency keys and pushed through the plugins.
+//!
+//! Keys are what make re-runs safe:
+//! - a status is queued as `connection/status/item/version`, where the version is a digest
+//!   of what the books show of it (collection state, aging bucket, ladder step and action,
+//!   open amount, compensation): the same status is never pushed twice, and a new bucket or
+//!   step is pushed once. Days overdue and accrued interest change daily and are sent along
+//!   with a changed status, but do not make a new version on their own.
+//! - a task is queued as `connection/task/task key/state`: raised once, closed once.
+
+use crate::Agent;
+use crate::error::{AgentError, Result};
+use crate::outbox::PushReport;
+use crate::{EVENTS_NAMESPACE, TASKS_NAMESPACE};
+use arsync_collect::{
+    CollectInputs, InterestSettings, ItemStatus, PaymentHistory, RateTables, StateEvent, TaskPlan,
+    overdue_statuses, plan_tasks,
+};
+use arsync_config::Jurisdiction;
+use arsync_model::{CollectionTask, OverdueStatus, TaskState};
+use arsync_sdk::{Outgoing, PushAction};
+use arsync_store::{OutboxItem, Store, Which, Write, Written, canonical_json};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One write-back queued (or, in a dry run, that would be queued or pushed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedPush {
+    /// The idempotency key.
+    pub idempotency_key: String,
+    /// The connection written to.
+    pub connection: String,
+    /// `status`, `task` or `payment`.
+    pub action: String,
+    /// The invoice or task it is about.
+    pub target: String,
+}
+
+/// What one collect run computed, queued and pushed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectRun {
+    /// The date judged.
+    pub as_of: NaiveDate,
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// The status of every open invoice, with the reasoning.
+    pub statuses: Vec<ItemStatus>,
+    /// Tasks created, reopened, closed and unchanged.
+    pub plan: TaskPlan,
+    /// Write-backs queued by this run (in a dry run: that would be queued).
+    pub queued: Vec<PlannedPush>,
+    /// Write-backs skipped because the same key was queued before.
+    pub already_queued: usize,
+    /// In a dry run: every item that would be sent, the queued ones included.
+    pub would_push: Vec<PlannedPush>,
+    /// What was sent and what the books answered (empty in a dry run).
+    pub pushes: Vec<PushReport>,
+    /// Connections whose plugin lacks a push capability, or could not be asked.
+    pub notes: Vec<String>,
+}
+
+/// The key a recorded state is kept under: when it was recorded and a digest of it, so the
+/// same event recorded twice is kept once and history sorts by time.
+pub fn record_event_key(event: &StateEvent) -> String {
+    let value = serde_json::to_value(event).unwrap_or_default();
+    format!(
+        "{}/{}",
+        event.at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
+        short_digest(&value)
+    )
+}
+
+fn short_digest(value: &serde_json::Value) -> String {
+    let digest = hex::encode(Sha256::digest(canonical_json(value).as_bytes()));
+    digest.get(..16).unwrap_or(&digest).to_owned()
+}
+
+/// The business version of a status: what the books show, without the run date.
+fn status_version(status: &OverdueStatus) -> String {
+    short_digest(&serde_json::json!({
+        "state": status.state,
+        "bucket": status.bucket,
+        "ladder_step": status.ladder_step,
+        "action": status.action,
+        "open": status.open,
+        "compensation": status.compensation,
+    }))
+}
+
+fn task_state(task: &CollectionTask) -> String {
+    match &task.state {
+        TaskState::Open => "open".into(),
+        TaskState::Closed(reason) => format!("closed:{reason}"),
+    }
+}
+
+fn jurisdiction_code(j: Jurisdiction) -> Option<&'static str> {
+    match j {
+        Jurisdiction::Eu => Some("EU"),
+        Jurisdiction::De => Some("DE"),
+        Jurisdiction::Gb => Some("UK"),
+        Jurisdiction::Contractual => None,
+    }
+}
+
+impl<S: Store> Agent<'_, S> {
+    /// Computes statuses and tasks on `as_of`, keeps the tasks, queues the write-backs and
+    /// pushes every connection's outbox. With `dry_run`, computes the same and says what
+    /// would be queued and sent, writing nothing.
+    pub async fn collect(&self, as_of: NaiveDate, dry_run: bool) -> Result<CollectRun> {
+        let settings = self.config.collect_settings();
+        let settings_error = |e: arsync_collect::CollectError| AgentError::CollectSettings {
+            file: self.config.file.clone(),
+            reason: e.to_string(),
+        };
+        let jurisdiction = jurisdiction_code(self.config.company.jurisdiction);
+        let basis = settings
+            .interest_basis(jurisdiction)
+            .map_err(settings_error)?;
+        let limitation = settings
+            .limitation_rule(jurisdiction)
+            .map_err(settings_error)?;
+        let tables = if basis.is_some() {
+            Some(self.rate_tables(&settings)?)
+        } else {
+            None
+        };
+        let interest = match (&basis, &tables) {
+            (Some(basis), Some(tables)) => Some(InterestSettings {
+                basis,
+                tables,
+                due_dates_agreed: settings.interest.due_dates_agreed,
+            }),
+            _ => None,
+        };
+
+        let invoices = self.store.invoices(None, Which::All).await?;
+        let parties = self.store.parties(None).await?;
+        let payments = self.store.payments(None).await?;
+        let events = self.events().await?;
+        let previous = self.tasks().await?;
+        let history: BTreeMap<String, PaymentHistory> = BTreeMap::new();
+        let inputs = CollectInputs {
+            invoices: &invoices,
+            parties: &parties,
+            payments: &payments,
+            events: &events,
+            ladder: &settings.ladder,
+            limitation,
+            history: &history,
+        };
+        let statuses = overdue_statuses(&inputs, &settings.aging, interest.as_ref(), as_of);
+        let plan = plan_tasks(&inputs, &previous, as_of);
+
+        let mut notes = Vec::new();
+        let wanted = self.wanted_pushes(&statuses, &plan, &mut notes).await?;
+        let mut queued = Vec::new();
+        let mut already_queued = 0;
+        for (item, _) in &wanted {
+            if self
+                .store
+                .outbox_item(&item.idempotency_key)
+                .await?
+                .is_some()
+            {
+                already_queued += 1;
+            } else {
+                queued.push(planned(item));
+            }
+        }
+
+        if dry_run {
+            let mut would_push = Vec::new();
+            let mut seen = BTreeSet::new();
+            for connection in self.connections(&[])? {
+                for entry in self.store.pending(connection.name(), u32::MAX).await? {
+                    if seen.insert(entry.item.idempotency_key.clone()) {
+                        would_push.push(planned(&entry.item));
+                    }
+                }
+            }
+            for push in &queued {
+                if seen.insert(push.idempotency_key.clone()) {
+                    would_push.push(push.clone());
+                }
+            }
+            return Ok(CollectRun {
+                as_of,
+                dry_run,
+                statuses,
+                plan,
+                queued,
+                already_queued,
+                would_push,
+                pushes: Vec::new(),
+                notes,
+            });
+        }
+
+        let mut writes: Vec<Write> = Vec::new();
+        for task in plan.new.iter().chain(&plan.reopened).chain(&plan.closed) {
+            writes.push(Write::PutDoc {
+                namespace: TASKS_NAMESPACE.into(),
+                key: task.key.clone(),
+                value: serde_json::to_value(task).unwrap_or_default(),
+            });
+        }
+        for (item, _) in wanted {
+            writes.push(Write::Enqueue(item));
+        }
+        writes.push(Write::Audit {
+            kind: "collect.run".into(),
+            subject: as_of.to_string(),
+            detail: serde_json::json!({
+                "statuses": statuses.len(),
+                "tasks_new": plan.new.len(),
+                "tasks_reopened": plan.reopened.len(),
+                "tasks_closed": plan.closed.len(),
+                "queued": queued.len(),
+                "already_queued": already_queued,
+                "rejected_events": plan.rejected_events,
+            }),
+        });
+        let written = self.store.write_all(&writes).await?;
+        let newly: usize = written
+            .iter()
+            .filter(|w| matches!(w, Written::Enqueued(true)))
+            .count();
+        if newly != queued.len() {
+            tracing::info!(
+                expected = queued.len(),
+                queued = newly,
+                "another run queued some of the same items meanwhile"
+            );
+        }
+
+        let mut pushes = Vec::new();
+        for connection in self.connections(&[])? {
+            pushes.push(self.push_connection(connection).await?);
+        }
+        Ok(CollectRun {
+            as_of,
+            dry_run,
+            statuses,
+            plan,
+            queued,
+            already_queued,
+            would_push: Vec::new(),
+            pushes,
+            notes,
+        })
+    }
+
+    /// Records a collection state (dispute, promise, plan, write-off, ...) with who, when
+    /// and why, keeping every earlier one as history. Returns the key it is kept under.
+    pub async fn record_event(&self, event: StateEvent) -> Result<String> {
+        event.validate().map_err(|e| AgentError::StateEvent {
+            reason: e.to_string(),
+        })?;
+        let key = record_event_key(&event);
+        let value = serde_json::to_value(&event).unwrap_or_default();
+        self.store
+            .write_all(&[
+                Write::PutDoc {
+                    namespace: EVENTS_NAMESPACE.into(),
+                    key: key.clone(),
+                    value: value.clone(),
+                },
+                Write::Audit {
+                    kind: "collect.event".into(),
+                    subject: key.clone(),
+                    detail: value,
+                },
+            ])
+            .await?;
+        Ok(key)
+    }
+
+    /// Every recorded collection state, oldest first.
+    pub async fn events(&self) -> Result<Vec<StateEvent>> {
+        self.docs_of(EVENTS_NAMESPACE).await
+    }
+
+    /// The collection tasks as last planned, open and closed.
+    pub async fn tasks(&self) -> Result<Vec<CollectionTask>> {
+        self.docs_of(TASKS_NAMESPACE).await
+    }
+
+    pub(crate) async fn docs_of<T: serde::de::DeserializeOwned>(
+        &self,
+        namespace: &str,
+    ) -> Result<Vec<T>> {
+        self.store
+            .docs(namespace)
+            .await?
+            .into_iter()
+            .map(|(key, value)| {
+                serde_json::from_value(value).map_err(|e| AgentError::Document {
+                    namespace: namespace.to_owned(),
+                    key,
+                    reason: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    fn rate_tables(&self, settings: &arsync_collect::CollectSettings) -> Result<RateTables> {
+        let mut tables = RateTables::builtin().map_err(|e| AgentError::CollectSettings {
+            file: self.config.file.clone(),
+            reason: e.to_string(),
+        })?;
+        for (id, file) in settings.rates.files() {
+            let path = self.config.resolve(std::path::Path::new(file));
+            let text = std::fs::read_to_string(&path).map_err(|e| AgentError::RateFile {
+                path: path.clone(),
+                reason: format!("{e}; check the path, which is relative to the configuration file"),
+            })?;
+            tables = tables
+                .with_override(id, &path.display().to_string(), &text)
+                .map_err(|e| AgentError::RateFile {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+        }
+        Ok(tables)
+    }
+
+    /// The outbox items this run wants, for connections whose plugin declares the push.
+    async fn wanted_pushes(
+        &self,
+        statuses: &[ItemStatus],
+        plan: &TaskPlan,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<(OutboxItem, PushAction)>> {
+        let mut involved: BTreeSet<&str> = statuses
+            .iter()
+            .map(|s| s.status.connection.as_str())
+            .collect();
+        involved.extend(
+            plan.new
+                .iter()
+                .chain(&plan.reopened)
+                .chain(&plan.closed)
+                .map(|t| t.connection.as_str()),
+        );
+        let mut can: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
+        for name in involved {
+            can.insert(name, self.push_capabilities(name, notes).await);
+        }
+        let mut wanted = Vec::new();
+        for s in statuses {
+            let status = &s.status;
+            if !can.get(status.connection.as_str()).is_some_and(|c| c.0) {
+                continue;
+            }
+            let key = format!(
+                "{}/status/{}/{}",
+                status.connection,
+                status.item_id,
+                status_version(status)
+            );
+            wanted.push((
+                OutboxItem {
+                    idempotency_key: key,
+                    connection: status.connection.clone(),
+                    action: PushAction::Status.as_str().into(),
+                    target: format!("invoice:{} ({})", status.item_id, status.number),
+                    payload: serde_json::to_value(Outgoing::OverdueStatus(status.clone()))
+                        .unwrap_or_default(),
+                },
+                PushAction::Status,
+            ));
+        }
+        for task in plan.new.iter().chain(&plan.reopened).chain(&plan.closed) {
+            if !can.get(task.connection.as_str()).is_some_and(|c| c.1) {
+                continue;
+            }
+            let key = format!("{}/task/{}/{}", task.connection, task.key, task_state(task));
+            wanted.push((
+                OutboxItem {
+                    idempotency_key: key,
+                    connection: task.connection.clone(),
+                    action: PushAction::Task.as_str().into(),
+                    target: task.key.clone(),
+                    payload: serde_json::to_value(Outgoing::CollectionTask(task.clone()))
+                        .unwrap_or_default(),
+                },
+                PushAction::Task,
+            ));
+        }
+        Ok(wanted)
+    }
+
+    /// Whether a connection's plugin declares `push_status` and `push_task`. A connection
+    /// that is not configured, disabled, or whose plugin does not load gets a note.
+    async fn push_capabilities(&self, name: &str, notes: &mut Vec<String>) -> (bool, bool) {
+        let Some(connection) = self.config.connection(name).filter(|c| c.enabled) else {
+            notes.push(format!(
+                "connection '{name}' holds invoices but is not configured or not enabled; nothing is written back to it"
+            ));
+            return (false, false);
+        };
+        match self.open_session(connection).await {
+            Ok(session) => {
+                let status = session.can_push(PushAction::Status);
+                let task = session.can_push(PushAction::Task);
+                for (has, action) in [(status, "push_status"), (task, "push_task")] {
+                    if !has {
+                        notes.push(format!(
+                            "connection '{name}': plugin {} does not declare {action}; those write-backs are skipped",
+                            session.manifest().name
+                        ));
+                    }
+                }
+                session.discard();
+                (status, task)
+            }
+            Err(e) => {
+                notes.push(format!("{e}; nothing is queued for it in this run"));
+                (false, false)
+            }
+        }
+    }
+}
+
+fn planned(item: &OutboxItem) -> PlannedPush {
+    PlannedPush {
+        idempotency_key: item.idempotency_key.clone(),
+        connection: item.connection.clone(),
+        action: item.action.clone(),
+        target: item.target.clone(),
+    }
+}
