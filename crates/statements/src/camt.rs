@@ -1199,6 +1199,10 @@ fn finish_stmt(mut st: StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> O
         .find_map(|c| st.balances.iter().find(|b| b.code == *c))
         .cloned();
     s.closing = st.balances.iter().find(|b| b.code == "CLBD").cloned();
+    if s.closing.is_none() && kind == FormatKind::Camt052 && s.opening.is_some() {
+        // An intraday report closes on its interim booked balance.
+        s.closing = st.balances.iter().rev().find(|b| b.code == "ITBD").cloned();
+    }
     s.entries = std::mem::take(&mut st.entries);
     s.checks = std::mem::take(&mut st.checks);
     if let Some(t) = &st.summary {

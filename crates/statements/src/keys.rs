@@ -19,7 +19,8 @@ pub(crate) fn is_placeholder_ref(r: &str) -> bool {
 /// Builds origins for the entries of one file.
 #[derive(Debug, Default)]
 pub(crate) struct KeyMaker {
-    seen: HashMap<String, u32>,
+    /// Content fingerprints seen per key, in order.
+    seen: HashMap<String, Vec<String>>,
 }
 
 impl KeyMaker {
@@ -35,27 +36,40 @@ impl KeyMaker {
         content: &[&str],
         payload: &str,
     ) -> Origin {
-        let mut base = match bank_ref.filter(|r| !is_placeholder_ref(r)) {
-            Some(r) => format!("{account}/{}", r.trim()),
-            None => {
-                let mut h = Sha256::new();
-                for part in content {
-                    h.update(part.trim().as_bytes());
-                    h.update([0x1f]);
-                }
-                let digest = hex::encode(h.finalize());
-                format!("{account}/h:{}", &digest[..20])
+        let referenced = bank_ref.filter(|r| !is_placeholder_ref(r));
+        let fingerprint = {
+            let mut h = Sha256::new();
+            for part in content {
+                h.update(part.trim().as_bytes());
+                h.update([0x1f]);
             }
+            hex::encode(h.finalize())
+        };
+        let mut base = match referenced {
+            Some(r) => format!("{account}/{}", r.trim()),
+            None => format!("{account}/h:{}", &fingerprint[..20]),
         };
         if let Some(d) = detail {
             base.push_str(&format!("/{d}"));
         }
-        // A key seen again in the same file is a different booking (two bookings with
-        // one reference, or two identical unreferenced ones): number it, so that both
-        // are kept while a later file with the same bookings gives the same keys.
-        let n = self.seen.entry(base.clone()).or_insert(0);
-        *n += 1;
-        let key = if *n == 1 { base } else { format!("{base}#{n}") };
+        // A key seen again in the same file: with a reference and the same content it is
+        // the same booking reported twice (overlapping statements) and keeps its key; with
+        // different content, or without a reference, it is another booking and is
+        // numbered, so both are kept while a later file with the same bookings gives the
+        // same keys.
+        let seen = self.seen.entry(base.clone()).or_default();
+        let occurrence = match seen.iter().position(|f| *f == fingerprint) {
+            Some(i) if referenced.is_some() => i + 1,
+            _ => {
+                seen.push(fingerprint);
+                seen.len()
+            }
+        };
+        let key = if occurrence == 1 {
+            base
+        } else {
+            format!("{base}#{occurrence}")
+        };
         Origin::new(connection, key).with_payload(payload.as_bytes())
     }
 }
@@ -74,12 +88,20 @@ mod tests {
     }
 
     #[test]
-    fn a_reference_used_twice_in_one_file_keeps_both_bookings() {
+    fn a_reference_used_for_two_bookings_in_one_file_keeps_both() {
         let mut k = KeyMaker::default();
-        let a = k.origin("b", "AC", Some("R1"), None, &[], "");
-        let b = k.origin("b", "AC", Some("R1"), None, &[], "");
+        let a = k.origin("b", "AC", Some("R1"), None, &["125.00", "credit"], "");
+        let b = k.origin("b", "AC", Some("R1"), None, &["125.00", "return"], "");
         assert_eq!(a.external_id, "AC/R1");
         assert_eq!(b.external_id, "AC/R1#2");
+    }
+
+    #[test]
+    fn the_same_booking_in_two_overlapping_statements_of_one_file_keeps_one_key() {
+        let mut k = KeyMaker::default();
+        let a = k.origin("b", "AC", Some("R1"), None, &["2024-01-02", "5.00"], "");
+        let b = k.origin("b", "AC", Some("R1"), None, &["2024-01-02", "5.00"], "");
+        assert_eq!(a.external_id, b.external_id);
     }
 
     #[test]

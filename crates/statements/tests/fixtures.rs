@@ -170,6 +170,35 @@ fn a_malformed_amount_is_reported_with_its_element_and_the_rest_is_read() {
 }
 
 #[test]
+fn a_prefixed_bank_specific_namespace_is_read_by_its_message_element() {
+    let xml = r#"<?xml version="1.0"?>
+<c:Document xmlns:c="urn:example:bank:statement">
+ <c:BkToCstmrAcctRpt><c:Rpt><c:Id>R1</c:Id>
+  <c:Acct><c:Id><c:Othr><c:Id>4711</c:Id></c:Othr></c:Id><c:Ccy>EUR</c:Ccy></c:Acct>
+  <c:Bal><c:Tp><c:CdOrPrtry><c:Cd>OPBD</c:Cd></c:CdOrPrtry></c:Tp><c:Amt Ccy="EUR">100.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd><c:Dt><c:Dt>2026-11-20</c:Dt></c:Dt></c:Bal>
+  <c:Bal><c:Tp><c:CdOrPrtry><c:Cd>ITBD</c:Cd></c:CdOrPrtry></c:Tp><c:Amt Ccy="EUR">150.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd><c:Dt><c:DtTm>2026-11-20T12:00:00</c:DtTm></c:Dt></c:Bal>
+  <c:Ntry><c:Amt Ccy="EUR">50.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd><c:Sts>BOOK</c:Sts>
+   <c:BookgDt><c:DtTm>2026-11-20T09:30:00</c:DtTm></c:BookgDt><c:AcctSvcrRef>I-1</c:AcctSvcrRef></c:Ntry>
+  <c:Ntry><c:Amt Ccy="EUR">70.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd><c:Sts>PDNG</c:Sts>
+   <c:ValDt><c:Dt>2026-11-21</c:Dt></c:ValDt><c:AcctSvcrRef>I-2</c:AcctSvcrRef></c:Ntry>
+ </c:Rpt></c:BkToCstmrAcctRpt></c:Document>"#;
+    let p = parse(xml.as_bytes(), &ParseOptions::new("bank", "intraday.xml")).unwrap();
+    assert_eq!(p.format.kind, FormatKind::Camt052);
+    assert_eq!(p.format.version, None);
+    let s = &p.statements[0];
+    assert_eq!(s.account.key(), "4711");
+    assert_eq!(s.entries.len(), 2);
+    assert_eq!(s.entries[0].booking_date.unwrap().to_string(), "2026-11-20");
+    // Opening 100 + booked 50 = interim booked 150; the pending 70 does not count.
+    assert_eq!(s.closing.as_ref().unwrap().code, "ITBD");
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::Balance && c.passed)
+    );
+}
+
+#[test]
 fn bai2_88_continuations_that_split_a_type_code_from_its_amount() {
     let p = parsed("bai2_split-88-pairs.bai2");
     let s = &p.statements[0];
