@@ -84,7 +84,7 @@ fn pay_strategy() -> impl Strategy<Value = Pay> {
     ]
 }
 
-fn build(invs: &[Inv], pays: &[Pay], credit: Option<(usize, i64)>) -> Case {
+fn build(invs: &[Inv], pays: &[Pay], credit: Option<(usize, i64)>, returns: &[usize]) -> Case {
     let mut case = Case::new();
     case.parties = (0..3)
         .map(|i| party(&format!("C{i}"), NAMES[i], &[]))
@@ -185,6 +185,18 @@ fn build(invs: &[Inv], pays: &[Pay], credit: Option<(usize, i64)>) -> Case {
                 )
             }
         };
+        let mut e = e;
+        e.end_to_end_id = Some(format!("E2E-{k}"));
+        if returns.contains(&k) {
+            let mut back = e.clone();
+            back.origin.external_id = format!("RET-{k}");
+            back.bank_reference = Some(format!("RET-{k}"));
+            back.amount = back.amount.negate();
+            back.reversal = true;
+            back.booking_date = Some(date + chrono::Duration::days(3));
+            back.value_date = back.booking_date;
+            case.receipts.push(receipt(&back));
+        }
         case.receipts.push(receipt(&e));
     }
     case
@@ -219,8 +231,33 @@ fn check(case: &Case, out: &Outcome) -> Result<(), TestCaseError> {
         );
     }
     let mut chains: BTreeMap<(ItemKind, String), Vec<(Decimal, Decimal)>> = BTreeMap::new();
-    for m in &out.matches {
-        prop_assert!(m.receipt.kind == ReceiptKind::Credit);
+    // A payment returned in the same run applies nothing, and says which receipt it returns.
+    for m in out
+        .matches
+        .iter()
+        .filter(|m| m.receipt.kind == ReceiptKind::Reversal)
+    {
+        let original = m
+            .reverses
+            .as_deref()
+            .ok_or_else(|| TestCaseError::fail("a reversal without its original"))?;
+        prop_assert!(m.allocations.is_empty());
+        prop_assert!(out.match_for(original).is_none());
+        let u = out
+            .unmatched_for(original)
+            .ok_or_else(|| TestCaseError::fail("returned receipt not reported"))?;
+        prop_assert_eq!(
+            &u.reason,
+            &arsync_reconcile::UnmatchedReason::Reversed {
+                by: m.receipt.id.clone()
+            }
+        );
+    }
+    for m in out
+        .matches
+        .iter()
+        .filter(|m| m.receipt.kind == ReceiptKind::Credit)
+    {
         let mut items: Vec<&str> = m.allocations.iter().map(|a| a.item_id.as_str()).collect();
         items.sort_unstable();
         items.dedup();
@@ -335,8 +372,9 @@ proptest! {
         pays in proptest::collection::vec(pay_strategy(), 1..10),
         credit in proptest::option::of((0usize..3, 500i64..20_000)),
         rotate in 0usize..10,
+        returns in proptest::collection::vec(0usize..10, 0..3),
     ) {
-        let mut case = build(&invs, &pays, credit);
+        let mut case = build(&invs, &pays, credit, &returns);
         let out = case.run();
         check(&case, &out)?;
 
@@ -392,9 +430,10 @@ fn shuffled_inputs_give_the_identical_outcome_and_audit_trail() {
             name_payer: false,
         },
     ];
-    let mut case = build(&invs, &pays, Some((1, 2_500)));
+    let mut case = build(&invs, &pays, Some((1, 2_500)), &[3]);
     let out = case.run();
     assert!(out.matches.len() >= 3, "{out:#?}");
+    assert!(out.matches.iter().any(|m| m.reverses.as_deref() == Some("bank:BR-3")));
     let events = arsync_reconcile::audit_events(&out);
     let rows = arsync_reconcile::export_rows(&out);
     for rotate in 1..case.receipts.len() {
