@@ -16,7 +16,8 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Builds this plugin's cdylib and the plugin host, and returns the folder holding them.
+/// Builds this plugin's cdylib and the plugin host, and returns the folder holding them
+/// (the runtime finds the plugin host there, next to the test binary's folder).
 fn built() -> PathBuf {
     let status = Command::new(env!("CARGO"))
         .current_dir(workspace_root())
@@ -55,7 +56,7 @@ fn library(dir: &Path) -> PathBuf {
     ))
 }
 
-fn options(dir: &Path, isolation: Isolation, settings: &serde_json::Value) -> Options {
+fn options(isolation: Isolation, settings: &serde_json::Value) -> Options {
     Options {
         isolation,
         load: LoadOptions {
@@ -65,10 +66,6 @@ fn options(dir: &Path, isolation: Isolation, settings: &serde_json::Value) -> Op
                 base_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
                 ..HostConfig::default()
             },
-            plugin_host: Some(dir.join(format!(
-                "arsync-plugin-host{}",
-                std::env::consts::EXE_SUFFIX
-            ))),
             ..Options::default().load
         },
         max_pages: 100,
@@ -89,7 +86,7 @@ fn the_fx_feeds_plugin_passes_the_conformance_kit_on_an_ecb_file_and_a_payout_re
     let dir = built();
     let ecb = json!({"path": "eurofxref-daily.xml", "format": "ecb-xml"});
     for isolation in [Isolation::InProcess, Isolation::Process] {
-        let report = run_with(&library(&dir), &ecb, &options(&dir, isolation, &ecb));
+        let report = run_with(&library(&dir), &ecb, &options(isolation, &ecb));
         let failed: Vec<_> = report.failures().collect();
         assert!(report.passed(), "{isolation}: {failed:#?}");
         assert_eq!(report.plugin.as_deref(), Some("fx-feeds"));
@@ -111,7 +108,7 @@ fn the_fx_feeds_plugin_passes_the_conformance_kit_on_an_ecb_file_and_a_payout_re
     let report = run_with(
         &library(&dir),
         &export,
-        &options(&dir, Isolation::InProcess, &export),
+        &options(Isolation::InProcess, &export),
     );
     let failed: Vec<_> = report.failures().collect();
     assert!(report.passed(), "export: {failed:#?}");

@@ -17,7 +17,8 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Builds this plugin's cdylib and the plugin host, and returns the folder holding them.
+/// Builds this plugin's cdylib and the plugin host, and returns the folder holding them
+/// (the runtime finds the plugin host there, next to the test binary's folder).
 fn built() -> PathBuf {
     let status = Command::new(env!("CARGO"))
         .current_dir(workspace_root())
@@ -76,10 +77,6 @@ fn the_spreadsheet_plugin_passes_the_conformance_kit_in_both_isolations() {
                     base_dir: scratch.path().to_path_buf(),
                     ..HostConfig::default()
                 },
-                plugin_host: Some(dir.join(format!(
-                    "arsync-plugin-host{}",
-                    std::env::consts::EXE_SUFFIX
-                ))),
                 ..Options::default().load
             },
             max_pages: 100,
