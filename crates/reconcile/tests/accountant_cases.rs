@@ -1017,3 +1017,20 @@ fn the_rest_of_a_part_paid_invoice_is_recognised_in_the_same_run() {
     assert!(rest.allocations[0].open_after.is_zero());
     assert!(rest.fired(Rule::OnlyItemWithAmount));
 }
+
+#[test]
+fn a_dutch_payment_reference_printed_on_the_invoice_is_recognised_from_the_statement() {
+    let mut case = Case::new();
+    let mut inv = invoice("185", "2026-118", "C2", "EUR", "365.20", d(2026, 10, 1));
+    inv.payment_reference = Some("4654 6546 5465 4654".into());
+    case.invoices = vec![inv];
+    let mut e = entry("BR-NL", d(2026, 10, 4), "365.20", "EUR", None, "");
+    e.structured_refs.push(arsync_model::StructuredRef {
+        kind: arsync_model::RefKind::Other("SCOR".into()),
+        value: "4654654654654654".into(),
+    });
+    case.receipts = vec![receipt(&e)];
+    let m = case.run().matches.remove(0);
+    assert!(m.fired(Rule::StructuredReference), "{}", m.explanation);
+    assert_eq!(m.decision, Decision::Auto, "{}", m.explanation);
+}

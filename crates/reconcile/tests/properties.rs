@@ -433,7 +433,11 @@ fn shuffled_inputs_give_the_identical_outcome_and_audit_trail() {
     let mut case = build(&invs, &pays, Some((1, 2_500)), &[3]);
     let out = case.run();
     assert!(out.matches.len() >= 3, "{out:#?}");
-    assert!(out.matches.iter().any(|m| m.reverses.as_deref() == Some("bank:BR-3")));
+    assert!(
+        out.matches
+            .iter()
+            .any(|m| m.reverses.as_deref() == Some("bank:BR-3"))
+    );
     let events = arsync_reconcile::audit_events(&out);
     let rows = arsync_reconcile::export_rows(&out);
     for rotate in 1..case.receipts.len() {
