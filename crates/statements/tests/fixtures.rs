@@ -367,7 +367,130 @@ fn batch_statement(details: &[i64], fee: i64) -> String {
     )
 }
 
+/// An MT940 statement with the given signed entries (cents), its closing balance their
+/// sum, in pages of at most `page` entries.
+fn mt940_statement(entries: &[i64], page: usize) -> String {
+    let amount = |c: i64| format!("{},{:02}", c.abs() / 100, c.abs() % 100);
+    let balance = |tag: &str, c: i64| {
+        format!(
+            ":{tag}:{}260102EUR{}\n",
+            if c < 0 { "D" } else { "C" },
+            amount(c)
+        )
+    };
+    let mut out = String::new();
+    let mut running = 0i64;
+    let chunks: Vec<&[i64]> = entries.chunks(page.max(1)).collect();
+    for (n, chunk) in chunks.iter().enumerate() {
+        let last = n + 1 == chunks.len();
+        out.push_str(&format!(
+            ":20:PROP\n:25:NL91ABNA0417164300\n:28C:7/{}\n",
+            n + 1
+        ));
+        out.push_str(&balance(if n == 0 { "60F" } else { "60M" }, running));
+        for (i, c) in chunk.iter().enumerate() {
+            out.push_str(&format!(
+                ":61:2601020102{}{}NTRFNONREF//P{n}-{i}\n:86:/EREF/E{n}-{i}/REMI/Invoice {n}-{i}\n",
+                if *c < 0 { "D" } else { "C" },
+                amount(*c)
+            ));
+            running += c;
+        }
+        out.push_str(&balance(if last { "62F" } else { "62M" }, running));
+        out.push_str("-\n");
+    }
+    out
+}
+
+/// A BAI2 file with one account holding `details` (signed cents), its summary record
+/// cut into a `03` and an `88` after `cut` fields, and trailers whose totals hold.
+fn bai2_file(details: &[i64], cut: usize) -> String {
+    let opening = 1_000_000i64;
+    let closing = opening + details.iter().sum::<i64>();
+    let credits: i64 = details.iter().filter(|d| **d > 0).sum();
+    let debits: i64 = -details.iter().filter(|d| **d < 0).sum::<i64>();
+    let n_cr = details.iter().filter(|d| **d > 0).count();
+    let n_dr = details.len() - n_cr;
+    let fields: Vec<String> = [
+        "4000123456".to_owned(),
+        "USD".to_owned(),
+        "010".to_owned(),
+        opening.to_string(),
+        String::new(),
+        String::new(),
+        "015".to_owned(),
+        closing.to_string(),
+        String::new(),
+        String::new(),
+        "100".to_owned(),
+        credits.to_string(),
+        n_cr.to_string(),
+        String::new(),
+        "400".to_owned(),
+        debits.to_string(),
+        n_dr.to_string(),
+        String::new(),
+    ]
+    .into_iter()
+    .collect();
+    let cut = cut.clamp(3, fields.len() - 1);
+    let mut account = vec![
+        format!("03,{}/", fields[..cut].join(",")),
+        format!("88,{}/", fields[cut..].join(",")),
+    ];
+    for (i, d) in details.iter().enumerate() {
+        let code = if *d > 0 { 195 } else { 495 };
+        account.push(format!("16,{code},{},0,REF{i},,Detail {i}/", d.abs()));
+    }
+    let control =
+        opening + closing + credits + debits + details.iter().map(|d| d.abs()).sum::<i64>();
+    let records = account.len() + 1;
+    account.push(format!("49,{control},{records}/"));
+    let mut out = vec![
+        "01,SENDER,RECEIVER,260102,0800,1,,,2/".to_owned(),
+        "02,RECEIVER,SENDER,1,260101,2400,USD,2/".to_owned(),
+    ];
+    out.extend(account);
+    out.push(format!("98,{control},1,{}/", records + 2));
+    out.push(format!("99,{control},1,{}/", records + 4));
+    out.join("\n")
+}
+
 proptest! {
+    #[test]
+    fn a_bai2_account_split_anywhere_by_88_still_adds_up(
+        details in proptest::collection::vec((-50_000_000i64..50_000_000).prop_filter("non-zero", |c| *c != 0), 0..30),
+        cut in 3usize..18,
+    ) {
+        let text = bai2_file(&details, cut);
+        let p = parse(text.as_bytes(), &ParseOptions::new("bank", "p.bai")).unwrap();
+        prop_assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let read: Vec<Decimal> = p.entries().map(|e| e.amount.amount).collect();
+        let expected: Vec<Decimal> = details.iter().map(|c| Decimal::new(*c, 2)).collect();
+        prop_assert_eq!(read, expected);
+        let failed: Vec<_> = p.failed_checks().collect();
+        prop_assert!(failed.is_empty(), "{:?}\n{}", failed, text);
+        prop_assert!(p.all_checks().any(|c| c.kind == CheckKind::Balance && c.passed));
+    }
+
+    #[test]
+    fn an_mt940_statement_in_pages_balances_and_keeps_every_amount(
+        entries in proptest::collection::vec((-10_000_000i64..10_000_000).prop_filter("non-zero", |c| *c != 0), 1..40),
+        page in 1usize..15,
+    ) {
+        let text = mt940_statement(&entries, page);
+        let p = parse(text.as_bytes(), &ParseOptions::new("bank", "p.sta")).unwrap();
+        prop_assert!(p.problems.is_empty(), "{:?}", p.problems);
+        prop_assert_eq!(p.statements.len(), 1);
+        let read: Vec<Decimal> = p.entries().map(|e| e.amount.amount).collect();
+        let expected: Vec<Decimal> = entries.iter().map(|c| Decimal::new(*c, 2)).collect();
+        prop_assert_eq!(read, expected);
+        prop_assert!(p.failed_checks().next().is_none());
+        let pages = entries.len().div_ceil(page);
+        let continuity = p.all_checks().filter(|c| c.kind == CheckKind::PageContinuity).count();
+        prop_assert_eq!(continuity, pages - 1);
+    }
+
     #[test]
     fn split_batches_always_add_up_to_the_booked_entry(
         details in proptest::collection::vec(1i64..5_000_000, 2..12),
