@@ -342,6 +342,24 @@ fn check_paging(
             );
             return None;
         }
+        if let Some(bad) = page
+            .problems
+            .iter()
+            .find(|p| p.kind != ErrorKind::InvalidData || p.position.is_none())
+        {
+            report.check(
+                &name,
+                false,
+                format!(
+                    "page {} reports a problem of kind {} {} ({}); problems must be invalid_data with the position in the source",
+                    pages.len() + 1,
+                    bad.kind,
+                    if bad.position.is_some() { "with a position" } else { "without a position" },
+                    bad.message
+                ),
+            );
+            return None;
+        }
         let next = page.next_cursor.clone();
         pages.push(page);
         match next {

@@ -66,13 +66,18 @@ fn made_up_invoices(count: usize, currency: Currency) -> Vec<Invoice> {
         .collect()
 }
 
+/// One source entry: an invoice, or why the entry at that place could not be read.
+type Entry = Result<Invoice, PluginError>;
+
 impl TestLedger {
-    fn all_invoices(&self) -> Result<Vec<Invoice>, PluginError> {
+    /// The ledger's entries in order. A file that is not a JSON list fails as a whole; an
+    /// entry that is not an invoice is reported with its place and the rest is still read.
+    fn entries(&self) -> Result<Vec<Entry>, PluginError> {
         let Some(path) = &self.path else {
-            return Ok(self.invoices.clone());
+            return Ok(self.invoices.iter().cloned().map(Ok).collect());
         };
         let bytes = self.host.read_file(path)?;
-        serde_json::from_slice(&bytes).map_err(|e| {
+        let raw: Vec<serde_json::Value> = serde_json::from_slice(&bytes).map_err(|e| {
             PluginError::invalid_data(
                 format!("{path} is not a JSON list of invoices: {e}"),
                 Position {
@@ -82,14 +87,30 @@ impl TestLedger {
                     ..Position::default()
                 },
             )
-        })
+        })?;
+        Ok(raw
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                serde_json::from_value::<Invoice>(value).map_err(|e| {
+                    PluginError::invalid_data(
+                        format!("entry {} of {path} is not an invoice: {e}", i + 1),
+                        Position {
+                            source: Some(path.clone()),
+                            record: Some(format!("#{}", i + 1)),
+                            ..Position::default()
+                        },
+                    )
+                })
+            })
+            .collect())
     }
 
-    fn page_of<T: Clone>(
+    fn page_of(
         &self,
-        all: &[T],
+        all: Vec<Entry>,
         cursor: Option<&str>,
-        wrap: fn(T) -> Record,
+        wrap: fn(Invoice) -> Record,
     ) -> Result<Page, PluginError> {
         let start = match cursor {
             None => 0,
@@ -106,19 +127,36 @@ impl TestLedger {
                     )
                 })?,
         };
-        let end = start.saturating_add(self.page_size).min(all.len());
-        let items = all
-            .get(start.min(end)..end)
-            .unwrap_or_default()
-            .iter()
-            .cloned()
-            .map(wrap)
-            .collect();
-        Ok(Page::new(
-            items,
-            (end < all.len()).then(|| format!("offset:{end}")),
-        ))
+        let total = all.len();
+        let end = start.saturating_add(self.page_size).min(total);
+        let mut page = Page::new(Vec::new(), (end < total).then(|| format!("offset:{end}")));
+        for entry in all.into_iter().skip(start).take(end.saturating_sub(start)) {
+            match entry {
+                Ok(invoice) => page.items.push(wrap(invoice)),
+                Err(problem) => page.problems.push(problem),
+            }
+        }
+        Ok(page)
     }
+}
+
+/// The customer an invoice names, as a party record.
+fn customer_of(invoice: Invoice) -> Record {
+    let name = invoice
+        .customer_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| invoice.customer_id.clone());
+    Record::Party(Party {
+        origin: Origin::new("test-ledger", invoice.customer_id.clone()),
+        name,
+        email: None,
+        tax_id: None,
+        bank_accounts: Vec::new(),
+        currency: Some(invoice.currency),
+        country: None,
+        is_business: true,
+    })
 }
 
 impl Connector for TestLedger {
@@ -163,26 +201,19 @@ impl Connector for TestLedger {
     }
 
     fn pull(&mut self, stream: Stream, cursor: Option<&str>) -> Result<Page, PluginError> {
-        let invoices = self.all_invoices()?;
+        let entries = self.entries()?;
         match stream {
             Stream::Customers => {
-                let mut parties: BTreeMap<String, Party> = BTreeMap::new();
-                for inv in &invoices {
-                    let name = inv
-                        .customer_name
-                        .clone()
-                        .unwrap_or_else(|| inv.customer_id.clone());
-                    let party =
-                        Party::new(Origin::new("test-ledger", inv.customer_id.clone()), name)
-                            .map_err(|e| {
-                                PluginError::invalid_data(e.to_string(), Position::default())
-                            })?;
-                    parties.entry(inv.customer_id.clone()).or_insert(party);
+                let mut first_invoice: BTreeMap<String, Invoice> = BTreeMap::new();
+                for invoice in entries.into_iter().flatten() {
+                    first_invoice
+                        .entry(invoice.customer_id.clone())
+                        .or_insert(invoice);
                 }
-                let parties: Vec<Party> = parties.into_values().collect();
-                self.page_of(&parties, cursor, Record::Party)
+                let customers: Vec<Entry> = first_invoice.into_values().map(Ok).collect();
+                self.page_of(customers, cursor, customer_of)
             }
-            _ => self.page_of(&invoices, cursor, Record::Invoice),
+            _ => self.page_of(entries, cursor, Record::Invoice),
         }
     }
 
@@ -264,8 +295,29 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_that_is_no_invoice_is_reported_and_the_rest_still_read() {
+        let good =
+            serde_json::to_value(&made_up_invoices(1, Currency::parse("EUR").unwrap())[0]).unwrap();
+        let file = serde_json::json!([{"origin": 5}, good]).to_string();
+        let host = Arc::new(MockHost::new().with_file("books.json", file));
+        let mut ledger = round_trip::<TestLedger>()
+            .create(host, &serde_json::json!({"path": "books.json"}))
+            .unwrap();
+        let page = ledger.pull(Stream::Invoices, None).unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.problems.len(), 1);
+        let problem = &page.problems[0];
+        assert_eq!(problem.kind, ErrorKind::InvalidData);
+        let at = problem.position.as_deref().unwrap();
+        assert_eq!(
+            (at.source.as_deref(), at.record.as_deref()),
+            (Some("books.json"), Some("#1"))
+        );
+    }
+
+    #[test]
     fn a_ledger_file_with_a_broken_line_is_invalid_data_at_that_line() {
-        let host = Arc::new(MockHost::new().with_file("books.json", "[\n  {\"origin\": 5}\n]"));
+        let host = Arc::new(MockHost::new().with_file("books.json", "[\n  {\"origin\": 5},,\n]"));
         let mut ledger = round_trip::<TestLedger>()
             .create(host, &serde_json::json!({"path": "books.json"}))
             .unwrap();

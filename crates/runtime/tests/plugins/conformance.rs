@@ -177,3 +177,31 @@ fn the_plugins_folder_lists_each_library_with_its_manifest_and_names_the_broken_
         Some(library("test-hang").file_name().unwrap().to_owned())
     );
 }
+
+#[test]
+fn a_ledger_file_with_one_unreadable_entry_still_pages_and_reports_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let invoice = |id: &str| {
+        json!({
+            "origin": {"connection": "books", "external_id": id},
+            "number": format!("F-{id}"), "customer_id": "c9", "issue_date": "2026-02-01",
+            "due_date": "2026-03-03", "currency": "KWD", "total": "12.500",
+            "open_amount": "12.500", "status": "open"
+        })
+    };
+    let file = json!([invoice("1"), {"number": "F-2", "total": "not money"}, invoice("3")]);
+    std::fs::write(dir.path().join("ledger.json"), file.to_string()).unwrap();
+    let mut opts = options(Isolation::Process, 5_000);
+    opts.load.host.base_dir = dir.path().to_path_buf();
+    opts.load.host.file_scope = vec!["ledger.json".into()];
+    let report = run_with(
+        &library("test-ledger"),
+        &json!({"path": "ledger.json", "page_size": 2}),
+        &opts,
+    );
+    assert!(report.passed(), "{report}");
+    assert_eq!(
+        check(&report, "paging to the end: pull_invoices").detail,
+        "2 records in 2 pages, 1 reported problems"
+    );
+}
