@@ -873,7 +873,10 @@ fn read_ntry(
         return;
     }
     let reversal = t.text(0, "RvslInd") == Some("true");
-    let entry_ref = t.text(0, "AcctSvcrRef").map(str::to_owned);
+    // The bank's reference for the booking; some banks give only an entry reference.
+    let entry_ref = t
+        .first_text(0, &["AcctSvcrRef", "NtryRef"])
+        .map(str::to_owned);
     let entry_code = bank_tx_code(t, 0);
     let entry_info: Vec<String> = t.lines(0, "AddtlNtryInf");
     let entry_charges = charges(t, 0);

@@ -111,6 +111,14 @@ impl ParsedFile {
         self.statements.iter().flat_map(|s| s.entries.iter())
     }
 
+    /// All entries of all statements, moved out, in file order.
+    pub fn into_entries(self) -> Vec<BankEntry> {
+        self.statements
+            .into_iter()
+            .flat_map(|s| s.entries)
+            .collect()
+    }
+
     /// Problems that are errors (data was lost or cannot be trusted), not warnings.
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems

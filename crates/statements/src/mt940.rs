@@ -150,11 +150,20 @@ fn split_tag(line: &str) -> Option<(&'static str, usize)> {
     let rest = line.strip_prefix(':')?;
     let end = rest.find(':')?;
     let tag = &rest[..end];
-    KNOWN_TAGS
-        .iter()
-        .find(|k| **k == tag)
-        .map(|k| (*k, end + 2))
+    if let Some(k) = KNOWN_TAGS.iter().find(|k| **k == tag) {
+        return Some((*k, end + 2));
+    }
+    // Any other SWIFT tag (two digits and an optional letter) is a field this reader
+    // does not use; it must not be taken for text of the field before it.
+    let b = tag.as_bytes();
+    let swift_like = (b.len() == 2 || (b.len() == 3 && b[2].is_ascii_uppercase()))
+        && b[0].is_ascii_digit()
+        && b[1].is_ascii_digit();
+    swift_like.then_some((OTHER_TAG, end + 2))
 }
+
+/// The tag given to fields this reader skips.
+const OTHER_TAG: &str = "other";
 
 /// Reads MT940/MT942 text into `out`.
 pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
@@ -1031,6 +1040,25 @@ mod tests {
             .collect();
         assert_eq!(tags, vec!["20", "25", "28C", "60F", "end"]);
         assert!(matches!(&items[0], Item::Field(f) if f.line == 2 && f.lines[0] == "REF"));
+    }
+
+    #[test]
+    fn an_unknown_swift_tag_does_not_run_into_the_remittance_before_it() {
+        let text = ":20:R\n:86:Invoice 42\n:23:SOMETHING\n:62F:C240101EUR0,\n";
+        let items: Vec<Item<'_>> = Fields::new(text).collect();
+        let info = items
+            .iter()
+            .find_map(|i| match i {
+                Item::Field(f) if f.tag == "86" => Some(f.lines.len()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(info, 1);
+        assert!(
+            items
+                .iter()
+                .any(|i| matches!(i, Item::Field(f) if f.tag == OTHER_TAG))
+        );
     }
 
     #[test]
