@@ -23,11 +23,15 @@
 //!
 //! The files matching `paths` are taken in the order of their paths. Each pull reads them
 //! in that order and delivers the first one whose content has not been delivered yet: one
-//! page per file, with all its entries. Which files were delivered is carried in the
-//! cursor (`files:<hash>,<hash>,...`, the first 128 bits of each file's sha256, sorted), so
-//! a file is delivered once whatever it is called, a file replaced under the same name by
-//! new content is delivered again, and the cursor alone is enough to resume in a fresh
-//! process. When no new file remains the page is empty and has no `next_cursor`.
+//! page per file, with all its entries (a statement of more than 1000 entries is split over
+//! several pages). Which files were delivered is carried in the cursor
+//! (`files:<hash>,<hash>@<n>,...`: the first 128 bits of each file's sha256, with the
+//! entries delivered so far for a file in progress), so a file is delivered once whatever
+//! it is called, a file replaced under the same name by new content is delivered again, and
+//! the cursor alone is enough to resume in a fresh process. When no new file remains the
+//! page is empty and has no `next_cursor`. (The plugin does not use the store's record of
+//! imported files: the cursor is committed with the page in one transaction, which gives
+//! the same once-only delivery without a protocol field.)
 //!
 //! Every entry's external id is the statement library's dedupe key (account and bank
 //! reference, or a content key), so an entry seen in two overlapping statements, or in the
@@ -54,11 +58,15 @@ use arsync_sdk::prelude::*;
 use arsync_statements::{
     ParseOptions, ParsedFile, Problem, Severity, StatementError, TextEncoding, parse, read_zip,
 };
+use cursor::Inbox;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashSet};
 
 /// The name recorded as the connection in every entry's origin.
 pub const CONNECTION: &str = "bank-statements";
+
+/// Most entries in one page; a longer statement is delivered in several pages.
+pub const ENTRIES_PER_PAGE: usize = 1000;
 
 /// Default bound on what a zip bundle may decompress to.
 pub const DEFAULT_ZIP_LIMIT: u64 = 256 * 1024 * 1024;
@@ -322,20 +330,31 @@ impl Connector for BankStatements {
                 "statement files hold bank entries, not {stream}"
             )));
         }
-        let mut delivered = cursor::parse(cursor)?;
+        let inbox = Inbox::parse(cursor)?;
         for path in self.files()? {
             let bytes = self.host.read_file(&path)?;
             let key = cursor::file_key(&bytes);
-            if delivered.contains(&key) {
+            let Some(start) = inbox.start_of(&key) else {
                 continue;
-            }
+            };
             let file = self.read(&path, &bytes)?;
-            for warning in &file.warnings {
-                self.host.log(Level::Warn, warning);
+            let len = file.entries.len();
+            let start = start.min(len);
+            let end = start.saturating_add(ENTRIES_PER_PAGE).min(len);
+            let mut page = Page::new(
+                file.entries
+                    .into_iter()
+                    .skip(start)
+                    .take(end - start)
+                    .collect(),
+                Some(inbox.advanced(&key, end, len)),
+            );
+            if start == 0 {
+                for warning in &file.warnings {
+                    self.host.log(Level::Warn, warning);
+                }
+                page.problems = file.problems;
             }
-            delivered.insert(key);
-            let mut page = Page::new(file.entries, Some(cursor::encode(&delivered)));
-            page.problems = file.problems;
             return Ok(page);
         }
         Ok(Page::new(Vec::new(), None))

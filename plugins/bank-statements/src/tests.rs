@@ -278,3 +278,37 @@ fn every_published_sample_statement_is_delivered_once_with_unique_keys_per_file(
         assert_eq!(keys.len(), page.items.len());
     }
 }
+
+#[test]
+fn a_statement_of_2300_card_receipts_is_split_into_pages_of_at_most_1000_entries() {
+    let mut text = String::from(
+        ":20:STMT-CARDS\n:25:DE44500105175407324931\n:28C:00240/1\n:60F:C261130EUR0,00\n",
+    );
+    for n in 1..=2300 {
+        text.push_str(&format!(
+            ":61:2611301130C1,00NTRFNONREF//CARD-{n:05}\n:86:CARD RECEIPT {n}\n"
+        ));
+    }
+    text.push_str(":62F:C261130EUR2300,00\n-\n");
+    let host = Arc::new(
+        MockHost::new()
+            .with_file("inbox/cards.sta", text)
+            .with_file("inbox/zz-2026-11-20.sta", NOV_20),
+    );
+    let plugin = round_trip::<BankStatements>();
+    let settings = json!({"paths": "inbox/*.sta"});
+    let mut instance = plugin.create(host.clone(), &settings).unwrap();
+    let first = instance.pull(Stream::BankEntries, None).unwrap();
+    assert_eq!(first.items.len(), ENTRIES_PER_PAGE);
+    // A fresh process continues from the cursor alone.
+    let mut later = plugin.create(host, &settings).unwrap();
+    let (rest, _) = pull_all(&mut later, first.next_cursor.clone());
+    let sizes: Vec<usize> = rest.iter().map(|p| p.items.len()).collect();
+    assert_eq!(sizes, [1000, 300, 2, 0]);
+    let mut keys: BTreeSet<String> = first.items.iter().map(Record::external_id).collect();
+    for page in &rest[..2] {
+        keys.extend(page.items.iter().map(Record::external_id));
+    }
+    assert_eq!(keys.len(), 2300, "each receipt once");
+    assert!(rest.iter().all(|p| p.problems.is_empty()));
+}
