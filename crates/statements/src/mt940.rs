@@ -421,6 +421,17 @@ fn read_message<'a>(
         );
         return None;
     };
+    if !interim && closing.is_none() {
+        rep.warning(
+            Position::Line(first_line),
+            ":62F:",
+            format!(
+                "statement {} has no closing balance; the file may be cut short",
+                reference.as_deref().unwrap_or("?")
+            ),
+            "the entries are kept but cannot be checked against a balance; ask the bank for the complete statement",
+        );
+    }
     let ctx = ctx.unwrap_or_else(|| {
         make_ctx(
             account_raw.as_deref(),
