@@ -38,13 +38,14 @@ pub fn is_library(path: &Path) -> bool {
         .is_some_and(|e| e == std::env::consts::DLL_EXTENSION)
 }
 
-/// `plugins/` next to the running executable.
+/// `plugins/` next to the running executable, then the executable's own folder, where
+/// `cargo build` puts the workspace's plugin libraries beside `arsync`.
 pub fn default_plugin_dirs() -> Vec<PathBuf> {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("plugins")))
-        .into_iter()
-        .collect()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+        .map(|dir| vec![dir.join("plugins"), dir])
+        .unwrap_or_default()
 }
 
 fn inspect(path: &Path) -> PluginInfo {

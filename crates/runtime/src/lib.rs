@@ -75,6 +75,35 @@ pub struct LoadOptions {
     pub plugin_host: Option<process::HostCommand>,
 }
 
+impl LoadOptions {
+    /// Options for the connection `name` whose settings are `settings`, with relative paths
+    /// resolved against `base_dir` (the config file's folder): the file scope is what the
+    /// settings name ([`host::file_scope_from_settings`]).
+    pub fn for_connection(name: &str, settings: &serde_json::Value, base_dir: &Path) -> Self {
+        Self {
+            host: HostConfig {
+                connection: name.to_owned(),
+                file_scope: host::file_scope_from_settings(settings),
+                base_dir: base_dir.to_path_buf(),
+                ..HostConfig::default()
+            },
+            ..Self::default()
+        }
+    }
+}
+
+/// Load a connection's plugin and create its instance in one step.
+pub fn connect(
+    library: &Path,
+    isolation: Isolation,
+    options: &LoadOptions,
+    settings: &serde_json::Value,
+) -> Result<Box<dyn PluginHandle>> {
+    let mut plugin = load(library, isolation, options)?;
+    plugin.create(settings)?;
+    Ok(plugin)
+}
+
 /// A loaded plugin, in whichever isolation. Calls are blocking and one at a time.
 pub trait PluginHandle: Send {
     /// The manifest read at load time.
@@ -297,6 +326,16 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    #[test]
+    fn a_bank_connection_may_touch_exactly_the_statement_folders_it_names() {
+        let settings = serde_json::json!({"paths": ["inbox/statements/*.xml"], "iban": "DE02120300000000202051"});
+        let options = LoadOptions::for_connection("bank", &settings, Path::new("/srv/arsync"));
+        assert_eq!(options.host.connection, "bank");
+        assert_eq!(options.host.file_scope, vec!["inbox/statements/*.xml"]);
+        assert_eq!(options.host.base_dir, Path::new("/srv/arsync"));
+        assert!(options.sha256.is_none());
     }
 
     #[test]

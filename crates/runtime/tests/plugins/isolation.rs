@@ -83,13 +83,13 @@ fn five_invoices_two_per_page_arrive_the_same_in_process_and_isolated() {
 
 #[test]
 fn a_task_pushed_twice_through_the_child_is_written_once() {
-    let mut plugin = load(
+    let mut plugin = arsync_runtime::connect(
         &library("test-ledger"),
         Isolation::Process,
         &quick_options(5_000, 3),
+        &json!({}),
     )
     .unwrap();
-    plugin.create(&json!({})).unwrap();
     let task: arsync_model::CollectionTask = serde_json::from_value(json!({
         "key": "cust-1/TL-0001/2", "connection": "books", "customer_id": "cust-1",
         "customer_name": "Customer 1", "items": [["invoice", "inv-1"]], "action": "reminder",
