@@ -142,7 +142,7 @@ impl<S: Store> Agent<'_, S> {
         let payments = self.store.payments(None).await?;
         let events = self.events().await?;
         let previous = self.tasks().await?;
-        let history: BTreeMap<String, PaymentHistory> = BTreeMap::new();
+        let history = payment_history(&invoices, &payments);
         let inputs = CollectInputs {
             invoices: &invoices,
             parties: &parties,
@@ -426,11 +426,164 @@ impl<S: Store> Agent<'_, S> {
     }
 }
 
+/// How each customer has paid: the average days after the due date over the invoice
+/// payments the books record (early payments count as on time). Broken promises are not
+/// counted yet.
+fn payment_history(
+    invoices: &[arsync_model::Invoice],
+    payments: &[arsync_model::Payment],
+) -> BTreeMap<String, PaymentHistory> {
+    let due: BTreeMap<(&str, &str), (&str, NaiveDate)> = invoices
+        .iter()
+        .map(|i| {
+            (
+                (i.origin.connection.as_str(), i.origin.external_id.as_str()),
+                (i.customer_id.as_str(), i.due_date),
+            )
+        })
+        .collect();
+    let mut late: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for payment in payments
+        .iter()
+        .filter(|p| p.status == arsync_model::PaymentStatus::Posted)
+    {
+        for allocation in payment
+            .allocations
+            .iter()
+            .filter(|a| a.item_kind == arsync_model::ItemKind::Invoice)
+        {
+            let key = (
+                payment.origin.connection.as_str(),
+                allocation.item_id.as_str(),
+            );
+            if let Some((customer, due_date)) = due.get(&key) {
+                let days = (payment.date - *due_date).num_days().max(0);
+                let entry = late.entry((*customer).to_owned()).or_default();
+                entry.0 += days;
+                entry.1 += 1;
+            }
+        }
+    }
+    late.into_iter()
+        .map(|(customer, (days, count))| {
+            (
+                customer,
+                PaymentHistory {
+                    average_days_late: days / count.max(1),
+                    broken_promises: 0,
+                },
+            )
+        })
+        .collect()
+}
+
 fn planned(item: &OutboxItem) -> PlannedPush {
     PlannedPush {
         idempotency_key: item.idempotency_key.clone(),
         connection: item.connection.clone(),
         action: item.action.clone(),
         target: item.target.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arsync_model::{
+        Allocation, Currency, DocumentStatus, Invoice, ItemKind, Money, Origin, Payment,
+        PaymentStatus,
+    };
+    use rust_decimal_macros::dec;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    fn invoice(id: &str, customer: &str, due: NaiveDate) -> Invoice {
+        Invoice {
+            origin: Origin::new("books", id),
+            number: id.into(),
+            customer_id: customer.into(),
+            customer_name: None,
+            issue_date: due,
+            due_date: due,
+            terms: None,
+            currency: Currency::parse("EUR").unwrap(),
+            total: dec!(100),
+            open_amount: dec!(0),
+            book_rate: None,
+            home_total: None,
+            home_open: None,
+            payment_reference: None,
+            status: DocumentStatus::Paid,
+        }
+    }
+
+    fn paid(id: &str, on: NaiveDate, items: &[&str], status: PaymentStatus) -> Payment {
+        Payment {
+            origin: Origin::new("books", id),
+            customer_id: None,
+            date: on,
+            amount: Money::new(dec!(100), Currency::parse("EUR").unwrap()),
+            reference: None,
+            method: None,
+            book_rate: None,
+            allocations: items
+                .iter()
+                .map(|i| Allocation {
+                    item_kind: ItemKind::Invoice,
+                    item_id: (*i).into(),
+                    amount: dec!(100),
+                })
+                .collect(),
+            status,
+        }
+    }
+
+    #[test]
+    fn a_customer_who_pays_ten_and_twenty_days_late_averages_fifteen() {
+        let invoices = [
+            invoice("1", "acme", day(1, 31)),
+            invoice("2", "acme", day(2, 28)),
+            invoice("3", "bright", day(3, 10)),
+            invoice("4", "acme", day(3, 31)),
+        ];
+        let payments = [
+            paid("p1", day(2, 10), &["1"], PaymentStatus::Posted),
+            paid("p2", day(3, 20), &["2"], PaymentStatus::Posted),
+            paid("p3", day(3, 1), &["3"], PaymentStatus::Posted), // early: on time
+            paid("p4", day(6, 30), &["4"], PaymentStatus::Void),  // voided: ignored
+        ];
+        let history = payment_history(&invoices, &payments);
+        assert_eq!(history["acme"].average_days_late, 15);
+        assert_eq!(history["bright"].average_days_late, 0);
+    }
+
+    #[test]
+    fn a_status_keeps_its_version_from_one_day_to_the_next_in_the_same_bucket() {
+        let status = |as_of: NaiveDate, days: i64| OverdueStatus {
+            connection: "books".into(),
+            item_id: "1".into(),
+            number: "INV-1".into(),
+            as_of,
+            days_overdue: days,
+            bucket: "31-60".into(),
+            state: arsync_model::CollectionState::Overdue,
+            ladder_step: Some(3),
+            action: None,
+            open: Money::new(dec!(100), Currency::parse("EUR").unwrap()),
+            interest: None,
+            compensation: None,
+        };
+        assert_eq!(
+            status_version(&status(day(3, 20), 44)),
+            status_version(&status(day(3, 21), 45))
+        );
+        let mut paid_down = status(day(3, 21), 45);
+        paid_down.open = Money::new(dec!(60), Currency::parse("EUR").unwrap());
+        assert_ne!(
+            status_version(&status(day(3, 20), 44)),
+            status_version(&paid_down)
+        );
     }
 }

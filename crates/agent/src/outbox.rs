@@ -5,10 +5,10 @@
 //! crash or a failure can never make two writes in the books.
 
 use crate::Agent;
-use crate::error::{AgentError, Result};
+use crate::error::Result;
 use crate::plugins::Session;
 use arsync_config::Connection;
-use arsync_sdk::{ItemResult, Outgoing, PushAction, PushItem, PushOutcome};
+use arsync_sdk::{ErrorKind, ItemResult, Outgoing, PushAction, PushItem, PushOutcome};
 use arsync_store::{OutboxChange, OutboxEntry, Store, Write};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 /// Items read from the outbox per connection and run.
 pub const PUSH_BATCH: u32 = 500;
 
-/// After this many attempts a failing item is given up (dead) for a person to look at.
+/// After this many attempts an item the books refuse is given up (dead) for a person to
+/// look at. Failures of the whole connection (credentials, settings, network) never count
+/// an item as given up.
 pub const MAX_PUSH_ATTEMPTS: u32 = 8;
 
 /// What one push run did on one connection.
@@ -28,7 +30,8 @@ pub struct PushReport {
     pub attempts: Vec<PushAttempt>,
     /// Actions with items waiting that the plugin does not declare; those items stay queued.
     pub unsupported: Vec<String>,
-    /// Why the run stopped, when it did (the plugin would not load, for example).
+    /// Why the run stopped, when it did (the plugin would not load, or the books refused
+    /// the connection's credentials or settings: the remaining items wait for the fix).
     pub error: Option<String>,
 }
 
@@ -109,6 +112,10 @@ impl<S: Store> Agent<'_, S> {
                 session.close().await;
                 return Err(e);
             }
+            if report.error.is_some() {
+                // The books refused the connection itself; the other items wait for the fix.
+                break;
+            }
         }
         session.close().await;
         Ok(report)
@@ -186,14 +193,13 @@ impl<S: Store> Agent<'_, S> {
                 }
             }
             Err(e) => {
-                let fatal_for_items = matches!(e, AgentError::PluginLost { .. });
+                if matches!(e.kind(), ErrorKind::Auth | ErrorKind::InvalidConfig) {
+                    report.error = Some(e.to_string());
+                }
+                // A failure of the whole call says nothing about the items: they wait,
+                // however often, until the connection works again.
                 for entry in &sent {
-                    let error = e.to_string();
-                    let settle = if !fatal_for_items && entry.attempts + 1 >= MAX_PUSH_ATTEMPTS {
-                        Settle::Dead(error)
-                    } else {
-                        Settle::Failed(error)
-                    };
+                    let settle = Settle::Failed(e.to_string());
                     self.settle(entry, Some(action), settle, report).await?;
                 }
             }

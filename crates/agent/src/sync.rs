@@ -183,6 +183,16 @@ impl<S: Store> Agent<'_, S> {
                 .await;
             if let Err(e) = outcome {
                 tracing::warn!(stream = stream.as_str(), error = %e, "stream stopped");
+                if let AgentError::Plugin { source, .. } = &e
+                    && let Some(problem) = source.plugin_error()
+                    && problem.kind == ErrorKind::InvalidData
+                {
+                    report.problems.push(PageProblem {
+                        stream: stream.as_str().to_owned(),
+                        cursor: stream_report.cursor.clone(),
+                        problem: problem.clone(),
+                    });
+                }
                 stream_report.error = Some(e.to_string());
                 let stop = stops_connection(e.kind()) || matches!(e, AgentError::PluginLost { .. });
                 report.streams.push(stream_report);

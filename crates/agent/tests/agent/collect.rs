@@ -29,6 +29,14 @@ async fn collecting_twice_queues_and_pushes_each_status_and_task_once() {
     let sent: Vec<_> = first.pushes.iter().flat_map(|p| &p.attempts).collect();
     assert_eq!(sent.len(), first.queued.len());
     assert!(sent.iter().all(|a| a.outcome == "applied"), "{sent:?}");
+    let audit = book.store.audit_entries(0, 1000).await.unwrap();
+    let attempts: Vec<_> = audit
+        .iter()
+        .filter(|a| a.kind == "push.attempt")
+        .map(|a| &a.subject)
+        .collect();
+    assert_eq!(attempts.len(), sent.len(), "one audit row per attempt");
+    assert!(sent.iter().all(|a| attempts.contains(&&a.idempotency_key)));
 
     let second = book.agent().collect(as_of, false).await.unwrap();
     assert!(second.queued.is_empty(), "{:?}", second.queued);

@@ -10,6 +10,7 @@
 
 mod collect;
 mod daemon;
+mod demo;
 mod reconcile;
 mod support;
 mod sync;
