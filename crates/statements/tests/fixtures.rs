@@ -199,6 +199,42 @@ fn a_prefixed_bank_specific_namespace_is_read_by_its_message_element() {
 }
 
 #[test]
+fn an_ofx_transaction_in_another_currency_is_converted_at_its_rate_and_a_bad_one_reported() {
+    let ofx = r#"<?xml version="1.0" encoding="UTF-8"?>
+<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>
+<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1</TRNUID><STMTRS><CURDEF>EUR</CURDEF>
+<BANKACCTFROM><BANKID>x</BANKID><ACCTID>DE89370400440532013000</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM>
+<BANKTRANLIST><DTSTART>20261101</DTSTART><DTEND>20261120</DTEND>
+<STMTTRN><TRNTYPE>CREDIT</TRNTYPE><DTPOSTED>20261118</DTPOSTED><TRNAMT>1000.00</TRNAMT><FITID>A1</FITID>
+<CURRENCY><CURRATE>0.92345</CURRATE><CURSYM>USD</CURSYM></CURRENCY><NAME>Carver &amp; Sons</NAME><MEMO>INV-1002</MEMO></STMTTRN>
+<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20261119</DTPOSTED><TRNAMT>-12..5</TRNAMT><FITID>A2</FITID></STMTTRN>
+<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20261120</DTPOSTED><TRNAMT>-5.00</TRNAMT></STMTTRN>
+</BANKTRANLIST><LEDGERBAL><BALAMT>918.45</BALAMT><DTASOF>20261120</DTASOF></LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>"#;
+    let p = parse(ofx.as_bytes(), &ParseOptions::new("bank", "fx.ofx")).unwrap();
+    assert_eq!(p.format.version.as_deref(), Some("220"));
+    let e: Vec<_> = p.entries().collect();
+    assert_eq!(e.len(), 2);
+    // 1,000.00 USD at 0.92345 = 923.45 EUR, rounded half-up to cents.
+    assert_eq!(e[0].amount.amount, dec!(923.45));
+    assert_eq!(e[0].account.iban.as_deref(), Some("DE89370400440532013000"));
+    let x = e[0].exchange.as_ref().unwrap();
+    assert_eq!(x.instructed.amount, dec!(1000.00));
+    assert_eq!(x.instructed.currency.code(), "USD");
+    assert_eq!(e[0].counterparty.name.as_deref(), Some("Carver & Sons"));
+    assert_eq!(e[0].origin.external_id, "DE89370400440532013000/fitid:A1");
+    let bad = p.errors().next().unwrap();
+    assert_eq!(bad.field, "STMTTRN/TRNAMT");
+    assert!(bad.message.contains("'-12..5'"));
+    assert!(matches!(bad.position, Position::Line(8)));
+    let no_fitid = p
+        .problems
+        .iter()
+        .find(|p| p.field == "STMTTRN/FITID")
+        .unwrap();
+    assert_eq!(no_fitid.severity, Severity::Warning);
+}
+
+#[test]
 fn bai2_88_continuations_that_split_a_type_code_from_its_amount() {
     let p = parsed("bai2_split-88-pairs.bai2");
     let s = &p.statements[0];
