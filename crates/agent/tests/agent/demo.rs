@@ -19,25 +19,31 @@ fn connectors() -> Vec<PathBuf> {
                 .current_dir(workspace_root())
                 .args(["build", "--quiet", "-p", "arsync-plugin-spreadsheet"])
                 .args(["-p", "arsync-plugin-fx-feeds"])
+                .args(["-p", "arsync-plugin-bank-statements"])
                 .status()
                 .expect("cargo runs");
             assert!(status.success(), "building the connectors failed");
-            ["arsync_plugin_spreadsheet", "arsync_plugin_fx_feeds"]
-                .iter()
-                .map(|name| {
-                    target_dir().join("debug").join(format!(
-                        "{}{name}{}",
-                        std::env::consts::DLL_PREFIX,
-                        std::env::consts::DLL_SUFFIX
-                    ))
-                })
-                .collect()
+            [
+                "arsync_plugin_spreadsheet",
+                "arsync_plugin_fx_feeds",
+                "arsync_plugin_bank_statements",
+            ]
+            .iter()
+            .map(|name| {
+                target_dir().join("debug").join(format!(
+                    "{}{name}{}",
+                    std::env::consts::DLL_PREFIX,
+                    std::env::consts::DLL_SUFFIX
+                ))
+            })
+            .collect()
         })
         .clone()
 }
 
-#[tokio::test]
-async fn the_demo_books_wait_in_the_outbox_until_the_companion_may_be_written_then_go_once() {
+/// The demo folder copied into a temporary one, with the connector libraries in its
+/// `plugins/` folder and `extra` appended to its configuration.
+fn demo_folder(extra: &str) -> (tempfile::TempDir, Config) {
     let dir = tempfile::tempdir().unwrap();
     let demo = workspace_root().join("config/demo");
     for entry in std::fs::read_dir(&demo).unwrap() {
@@ -49,8 +55,18 @@ async fn the_demo_books_wait_in_the_outbox_until_the_companion_may_be_written_th
     for library in connectors() {
         std::fs::copy(&library, plugins.join(library.file_name().unwrap())).unwrap();
     }
-    let mut config = Config::load(&dir.path().join("arsync.toml")).unwrap();
+    let file = dir.path().join("arsync.toml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(extra);
+    std::fs::write(&file, text).unwrap();
+    let mut config = Config::load(&file).unwrap();
     config.plugins.dirs = vec![PathBuf::from("plugins")];
+    (dir, config)
+}
+
+#[tokio::test]
+async fn the_demo_books_wait_in_the_outbox_until_the_companion_may_be_written_then_go_once() {
+    let (dir, config) = demo_folder("");
     let store = SqliteStore::open(dir.path().join("state.db"))
         .await
         .unwrap();
@@ -115,4 +131,48 @@ async fn the_demo_books_wait_in_the_outbox_until_the_companion_may_be_written_th
     let second = agent.collect(as_of, false).await.unwrap();
     assert!(second.queued.is_empty(), "{:?}", second.queued);
     assert!(second.pushes.iter().all(|p| p.attempts.is_empty()));
+}
+
+#[tokio::test]
+async fn the_demo_bank_statement_is_matched_to_the_books_and_a_rerun_records_nothing_new() {
+    let (dir, config) = demo_folder(
+        "\n[[connection]]\nname = \"bank\"\nplugin = \"bank-statements\"\n[connection.settings]\npaths = [\"statement.xml\"]\n",
+    );
+    let store = SqliteStore::open(dir.path().join("state.db"))
+        .await
+        .unwrap();
+    let as_of = date(2026, 11, 20);
+    let agent = Agent::new(&config, &store, clock_on(as_of)).with_retry(RetryPolicy::immediate(2));
+    let synced = agent.sync(&[]).await.unwrap();
+    let bank = synced.iter().find(|r| r.connection == "bank").unwrap();
+    assert!(bank.is_complete(), "{bank:?}");
+    let entries = store.bank_entries(Some("bank")).await.unwrap();
+    assert_eq!(entries.len(), 7, "the statement's seven entries");
+
+    let first = agent.reconcile(as_of, false).await.unwrap();
+    assert!(first.outcome.applied().count() >= 1, "{:#?}", first.outcome);
+    let decided = first.outcome.matches.len() + first.outcome.unmatched.len();
+    assert_eq!(first.new_decisions.len(), decided);
+    let audit = store.audit_entries(0, 10_000).await.unwrap();
+    let rows = audit
+        .iter()
+        .filter(|a| a.kind.starts_with("reconcile."))
+        .count();
+    assert_eq!(rows, decided, "one audit row per decision");
+
+    let again = agent.reconcile(as_of, false).await.unwrap();
+    assert_eq!(again.outcome, first.outcome);
+    assert!(again.new_decisions.is_empty());
+    let audit = store.audit_entries(0, 10_000).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|a| a.kind.starts_with("reconcile."))
+            .count(),
+        rows
+    );
+
+    // A second sync of an unchanged statement delivers nothing new.
+    let resynced = agent.sync(&["bank".into()]).await.unwrap();
+    assert_eq!(resynced[0].changed(), 0, "{:?}", resynced[0]);
 }
