@@ -6,6 +6,7 @@
 //! file and renames it, so neither is ever half written. A crash between the two writes
 //! leaves keys unrecorded, and retrying them rewrites the same companion: nothing is doubled.
 
+use crate::removed::{KEPT, Snapshot};
 use arsync_model::{CollectionTask, OverdueStatus};
 use arsync_sdk::{ErrorKind, Host, PluginError, Position};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,10 @@ pub(crate) struct Journal {
     pub(crate) statuses: BTreeMap<String, OverdueStatus>,
     /// The current version of each task, by task key.
     pub(crate) tasks: BTreeMap<String, CollectionTask>,
+    /// The documents of the last versions of the source pulled, oldest first, to find
+    /// rows removed since (see [`crate::removed`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) pulled: Vec<Snapshot>,
 }
 
 /// Where the companion and its journal go.
@@ -121,10 +126,28 @@ impl Journal {
         let workbook = render(&statuses, &tasks, &target.workbook)?;
         host.write_file(&target.workbook, &workbook)
             .map_err(|e| on_write(&target.workbook, e))?;
+        self.save_journal(host, target)
+    }
+
+    /// Writes only the journal (after a pull remembered a version of the source).
+    pub(crate) fn save_journal(&self, host: &Host, target: &Target) -> Result<(), PluginError> {
         let journal = serde_json::to_vec_pretty(self)
             .map_err(|e| PluginError::fatal(format!("cannot encode the journal: {e}")))?;
         host.write_file(&target.journal, &journal)
             .map_err(|e| on_write(&target.journal, e))
+    }
+
+    /// The remembered version of the source with `hash`.
+    pub(crate) fn snapshot(&self, hash: &str) -> Option<&Snapshot> {
+        self.pulled.iter().find(|s| s.hash == hash)
+    }
+
+    /// Remembers a version of the source, forgetting all but the last [`KEPT`].
+    pub(crate) fn remember(&mut self, snapshot: Snapshot) {
+        self.pulled.retain(|s| s.hash != snapshot.hash);
+        self.pulled.push(snapshot);
+        let excess = self.pulled.len().saturating_sub(KEPT);
+        self.pulled.drain(..excess);
     }
 
     /// Records a status; an older status never replaces a newer one of the same invoice.

@@ -31,7 +31,13 @@
 //! file's sha256 (`sha256:<hex>@<offset>` while paging, `sha256:<hex>` once delivered): an
 //! unchanged file yields an empty page on the next pull, a changed file is delivered again
 //! from the start and the store's upsert by external id keeps one copy of each record.
-//! Rows that cannot be read are reported in the first `invoices` page's `problems` as
+//! Rows removed from the file are sent again as tombstones (status `deleted`): the plugin
+//! remembers the documents of the last two versions of the file in the journal
+//! `<stem>.arsync.json` in the `output` folder, so `output` must be writable for this (without
+//! it a warning is logged). In an open-items list a row usually disappears because the item
+//! was settled; arsync cannot tell that from a deletion, so it is sent as deleted. Records
+//! carry no `source_version` (a row hash is not an ordered version), so the store replaces
+//! a record whose content changed. Rows that cannot be read are reported in the first `invoices` page's `problems` as
 //! `invalid_data` with file, sheet and row; every other row is delivered. A file that cannot
 //! be read at all fails the pull: `invalid_config` naming the setting to change (`sheet`,
 //! `header_row`, `columns`) or `invalid_data` naming the file. Origins carry the connection
@@ -43,7 +49,7 @@
 //! and a journal `<stem>.arsync.json` in the `output` folder. The journal keeps every applied
 //! idempotency key, so a key pushed again is `already_applied` with the same row id, also
 //! after a restart. The host only writes files the settings name: set `output` (e.g. `"."`)
-//! for write-back to be allowed.
+//! for write-back, and for detecting removed rows, to be allowed.
 
 // `deny`, not `forbid`: the entry point `declare_plugin!` exports needs `#[unsafe(no_mangle)]`.
 #![deny(unsafe_code)]
@@ -51,6 +57,7 @@
 
 mod companion;
 mod cursor;
+mod removed;
 mod settings;
 
 use arsync_model::payload_hash;
@@ -58,6 +65,7 @@ use arsync_sdk::prelude::*;
 use arsync_sheets::{ItemsFile, RowProblem, SheetsError, Source, read_items};
 use companion::{Journal, Target};
 use cursor::{FileCursor, PAGE_SIZE, window};
+use removed::{Snapshot, removed};
 use settings::Settings;
 
 /// The name recorded as the connection in every origin.
@@ -114,7 +122,80 @@ fn sheets_error(e: &SheetsError, path: &str) -> PluginError {
     }
 }
 
+/// Drops the row hash the sheet reader records as `source_version`: a content hash is not
+/// an ordered version, and the store would take an edited row whose hash sorts lower for an
+/// older one. Without a version the store replaces a record whose content changed.
+fn unversioned(record: &mut Record) {
+    let origin = match record {
+        Record::Party(r) => &mut r.origin,
+        Record::Invoice(r) => &mut r.origin,
+        Record::CreditNote(r) => &mut r.origin,
+        Record::Payment(r) => &mut r.origin,
+        Record::BankEntry(r) => &mut r.origin,
+        Record::FxRate(_) => return,
+    };
+    origin.source_version = None;
+}
+
 impl Spreadsheet {
+    /// Tombstones for the documents of `stream` that were in the version of the file the
+    /// cursor names and are not in `file` (the version with `hash`). Remembers this version
+    /// for the next comparison. Without a writable journal nothing can be compared: a
+    /// warning goes to the log and no tombstones are sent.
+    fn removed_rows(
+        &self,
+        stream: Stream,
+        cursor: &FileCursor,
+        hash: &str,
+        file: &ItemsFile,
+    ) -> Vec<Record> {
+        let warn = |what: &str, e: &PluginError| {
+            self.host.log(
+                Level::Warn,
+                &format!(
+                    "{}: rows removed from the file cannot be detected ({what}: {e}); set `output` to a folder arsync may write so removed rows are sent as deleted",
+                    self.settings.path
+                ),
+            );
+        };
+        let mut journal = match Journal::load(&self.host, &self.target) {
+            Ok(j) => j,
+            Err(e) => {
+                warn("the journal cannot be read", &e);
+                return Vec::new();
+            }
+        };
+        let since = match cursor {
+            FileCursor::Start => None,
+            FileCursor::Within { hash: h, .. } if h == hash => {
+                journal.snapshot(hash).and_then(|s| s.since.clone())
+            }
+            FileCursor::Within { hash: old, .. } | FileCursor::Delivered { hash: old } => {
+                Some(old.clone())
+            }
+        };
+        if journal.snapshot(hash).is_none() {
+            journal.remember(Snapshot::of(hash, since.clone(), file));
+            if let Err(e) = journal.save_journal(&self.host, &self.target) {
+                warn("the journal cannot be written", &e);
+            }
+        }
+        match since.as_deref().map(|s| journal.snapshot(s)) {
+            Some(Some(before)) => removed(before, file, stream),
+            Some(None) => {
+                self.host.log(
+                    Level::Warn,
+                    &format!(
+                        "{}: the version of the file last delivered is not in the journal {}; rows removed since then are not sent as deleted",
+                        self.settings.path, self.target.journal
+                    ),
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
     fn read(&self, bytes: &[u8]) -> Result<ItemsFile, PluginError> {
         read_items(
             Source::Bytes {
@@ -216,29 +297,34 @@ impl Connector for Spreadsheet {
             return Ok(Page::new(Vec::new(), None));
         }
         let file = self.read(&bytes)?;
-        let (records, problems): (Vec<Record>, &[RowProblem]) = match stream {
-            Stream::Customers => (file.parties.into_iter().map(Record::Party).collect(), &[]),
-            Stream::Invoices => (
-                file.invoices.into_iter().map(Record::Invoice).collect(),
-                &file.problems,
-            ),
-            Stream::CreditNotes => (
-                file.credit_notes
-                    .into_iter()
-                    .map(Record::CreditNote)
-                    .collect(),
-                &[],
-            ),
-            Stream::Payments => (
-                file.payments.into_iter().map(Record::Payment).collect(),
-                &[],
-            ),
+        let gone = match stream {
+            Stream::Invoices | Stream::CreditNotes | Stream::Payments => {
+                self.removed_rows(stream, &cursor, &hash, &file)
+            }
+            _ => Vec::new(),
+        };
+        let problems = if stream == Stream::Invoices {
+            file.problems.iter().map(row_problem).collect()
+        } else {
+            Vec::new()
+        };
+        let mut records: Vec<Record> = match stream {
+            Stream::Customers => file.parties.into_iter().map(Record::Party).collect(),
+            Stream::Invoices => file.invoices.into_iter().map(Record::Invoice).collect(),
+            Stream::CreditNotes => file
+                .credit_notes
+                .into_iter()
+                .map(Record::CreditNote)
+                .collect(),
+            Stream::Payments => file.payments.into_iter().map(Record::Payment).collect(),
             other => {
                 return Err(PluginError::unsupported(format!(
                     "a spreadsheet has no {other}; use the bank-statements or fx-feeds plugin"
                 )));
             }
         };
+        records.extend(gone);
+        records.iter_mut().for_each(unversioned);
         let (range, next) = window(&cursor, &hash, records.len(), PAGE_SIZE);
         let first = range.start == 0;
         let mut page = Page::new(
@@ -250,7 +336,7 @@ impl Connector for Spreadsheet {
             next,
         );
         if first {
-            page.problems = problems.iter().map(row_problem).collect();
+            page.problems = problems;
         }
         Ok(page)
     }

@@ -2,7 +2,8 @@
 
 use super::*;
 use arsync_model::{
-    CollectionAction, CollectionState, Currency, Decimal, ItemKind, Money, OverdueStatus, TaskState,
+    CollectionAction, CollectionState, Currency, Decimal, DocumentStatus, ItemKind, Money,
+    OverdueStatus, TaskState,
 };
 use arsync_sdk::testing::{MockHost, round_trip};
 use serde_json::json;
@@ -256,4 +257,110 @@ fn an_unknown_setting_is_refused_through_the_abi() {
     let e = plugin_error(err);
     assert_eq!(e.kind, ErrorKind::InvalidConfig);
     assert!(e.message.contains("sheet_name"), "{e}");
+}
+
+fn invoice_numbers_and_status(page: &Page) -> Vec<(String, DocumentStatus)> {
+    page.items
+        .iter()
+        .map(|r| match r {
+            Record::Invoice(i) => (i.number.clone(), i.status),
+            other => panic!("not an invoice: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn an_invoice_whose_row_was_removed_comes_back_as_deleted_on_the_next_pull() {
+    let plugin = round_trip::<Spreadsheet>();
+    let mut monday = plugin.create(host(), &settings()).unwrap();
+    let first = monday.pull(Stream::Invoices, None).unwrap();
+    let cursor = first.next_cursor.clone().unwrap();
+    let journal = host_journal_after_first_pull();
+
+    // By Tuesday RE-2026-102 was settled and dropped from the list of open items.
+    let tuesday_file: String = FIXTURE
+        .lines()
+        .filter(|l| !l.contains("RE-2026-102;"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let tuesday_host = Arc::new(
+        MockHost::new()
+            .with_file("books/receivables.csv", tuesday_file)
+            .with_file("books/receivables.arsync.json", journal),
+    );
+    let mut tuesday = plugin.create(tuesday_host.clone(), &settings()).unwrap();
+    let page = tuesday.pull(Stream::Invoices, Some(&cursor)).unwrap();
+    assert_eq!(
+        invoice_numbers_and_status(&page),
+        [
+            ("RE-2026-101".into(), DocumentStatus::Open),
+            ("RE-2026-103".into(), DocumentStatus::Open),
+            ("RE-2026-102".into(), DocumentStatus::Deleted),
+        ]
+    );
+    // The same pull again, in another process after a crash, gives the same tombstone.
+    let mut retry = plugin.create(tuesday_host.clone(), &settings()).unwrap();
+    let again = retry.pull(Stream::Invoices, Some(&cursor)).unwrap();
+    assert_eq!(again.items, page.items);
+    // Once delivered, the new version is the reference: nothing more to send.
+    let done = retry
+        .pull(Stream::Invoices, page.next_cursor.as_deref())
+        .unwrap();
+    assert!(done.items.is_empty());
+}
+
+/// The journal a first pull of the fixture leaves behind.
+fn host_journal_after_first_pull() -> Vec<u8> {
+    let host = host();
+    let mut instance = round_trip::<Spreadsheet>()
+        .create(host.clone(), &settings())
+        .unwrap();
+    instance.pull(Stream::Invoices, None).unwrap();
+    host.file("books/receivables.arsync.json").unwrap()
+}
+
+#[test]
+fn without_a_journal_removed_rows_cannot_be_told_and_the_log_says_how_to_fix_it() {
+    let plugin = round_trip::<Spreadsheet>();
+    let mut first = plugin.create(host(), &settings()).unwrap();
+    let cursor = first
+        .pull(Stream::Invoices, None)
+        .unwrap()
+        .next_cursor
+        .unwrap();
+    let edited = FIXTURE.replace("RE-2026-102;", "RE-2026-112;");
+    let fresh = Arc::new(MockHost::new().with_file("books/receivables.csv", edited));
+    let mut instance = plugin.create(fresh.clone(), &settings()).unwrap();
+    let page = instance.pull(Stream::Invoices, Some(&cursor)).unwrap();
+    assert_eq!(page.items.len(), 3);
+    assert!(
+        fresh
+            .logs()
+            .iter()
+            .any(|(level, m)| *level == Level::Warn && m.contains("not sent as deleted")),
+        "{:?}",
+        fresh.logs()
+    );
+}
+
+#[test]
+fn an_edited_row_carries_no_ordered_version_so_the_store_replaces_it_by_content() {
+    let plugin = round_trip::<Spreadsheet>();
+    let mut instance = plugin.create(host(), &settings()).unwrap();
+    let before = instance.pull(Stream::Invoices, None).unwrap();
+    let edited = FIXTURE.replace("1.190,00", "1.290,00");
+    let mut later = plugin
+        .create(
+            Arc::new(MockHost::new().with_file("books/receivables.csv", edited)),
+            &settings(),
+        )
+        .unwrap();
+    let after = later.pull(Stream::Invoices, None).unwrap();
+    let origin = |page: &Page| match &page.items[0] {
+        Record::Invoice(i) => i.origin.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(origin(&before).external_id, origin(&after).external_id);
+    assert_eq!(origin(&after).source_version, None);
+    assert_ne!(origin(&before).payload_hash, origin(&after).payload_hash);
 }
