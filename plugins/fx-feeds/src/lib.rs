@@ -31,7 +31,11 @@
 //! serves the snapshot it fetched first rather than fetching the feed for every page.
 //! Records the feed library skipped are reported once, as `invalid_data` problems on the
 //! first page of `fx_rates` (rate feeds) or `payments` (export feeds). A payout's fee and
-//! net are not part of the wire `Payment` and are not delivered.
+//! net are not part of the wire `Payment` and are not delivered. Export records carry no
+//! `source_version` (the feed library's record hash is not an ordered version), so the
+//! store replaces a record whose content changed; a record that disappears from a later
+//! export is not sent as deleted (export feeds are reports of what happened, not lists of
+//! what exists).
 
 // `deny`, not `forbid`: the entry point `declare_plugin!` exports needs `#[unsafe(no_mangle)]`.
 #![deny(unsafe_code)]
@@ -313,11 +317,23 @@ impl FxFeeds {
             Format::Export(mapping) => {
                 let feed = arsync_feeds::parse_export(bytes, mapping)
                     .map_err(|e| feeds_error(&e, source))?;
+                // The feed library records a content hash as `source_version`; it is not an
+                // ordered version, and the store would take a corrected record whose hash
+                // sorts lower for an older one. Without it the store compares content.
+                let mut invoices = feed.invoices;
+                invoices
+                    .iter_mut()
+                    .for_each(|i| i.origin.source_version = None);
+                let mut payments: Vec<Payment> =
+                    feed.payments.into_iter().map(|p| p.payment).collect();
+                payments
+                    .iter_mut()
+                    .for_each(|p| p.origin.source_version = None);
                 Ok(Snapshot {
                     hash,
                     rates: feed.rates,
-                    invoices: feed.invoices,
-                    payments: feed.payments.into_iter().map(|p| p.payment).collect(),
+                    invoices,
+                    payments,
                     problems: feed.problems,
                 })
             }

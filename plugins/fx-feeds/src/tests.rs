@@ -186,6 +186,9 @@ fn a_payout_report_gives_the_invoice_the_gross_payment_against_it_and_the_conver
     };
     assert_eq!(inv.number, "INV-1001");
     assert_eq!(inv.origin.connection, CONNECTION);
+    // A content hash is no ordered version: the store compares content instead.
+    assert_eq!(inv.origin.source_version, None);
+    assert!(inv.origin.payload_hash.is_some());
     assert!(invoices.problems.is_empty(), "problems come with payments");
 
     let payments = instance.pull(Stream::Payments, None).unwrap();
