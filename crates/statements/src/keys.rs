@@ -9,6 +9,7 @@
 use arsync_model::Origin;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 /// References that banks write when they have none.
 pub(crate) fn is_placeholder_ref(r: &str) -> bool {
@@ -19,8 +20,8 @@ pub(crate) fn is_placeholder_ref(r: &str) -> bool {
 /// Builds origins for the entries of one file.
 #[derive(Debug, Default)]
 pub(crate) struct KeyMaker {
-    /// Content fingerprints seen per key, in order.
-    seen: HashMap<String, Vec<String>>,
+    /// Content fingerprints seen per key, in order: the first, then any others.
+    seen: HashMap<String, (u64, Vec<u64>)>,
 }
 
 impl KeyMaker {
@@ -37,17 +38,26 @@ impl KeyMaker {
         payload: &str,
     ) -> Origin {
         let referenced = bank_ref.filter(|r| !is_placeholder_ref(r));
+        // Within one file a fast hash tells bookings apart; the key text itself uses
+        // SHA-256 so that it is the same in every run and every build.
         let fingerprint = {
-            let mut h = Sha256::new();
+            let mut h = std::hash::DefaultHasher::new();
             for part in content {
-                h.update(part.trim().as_bytes());
-                h.update([0x1f]);
+                part.trim().hash(&mut h);
             }
-            hex::encode(h.finalize())
+            h.finish()
         };
         let mut base = match referenced {
             Some(r) => format!("{account}/{}", r.trim()),
-            None => format!("{account}/h:{}", &fingerprint[..20]),
+            None => {
+                let mut h = Sha256::new();
+                for part in content {
+                    h.update(part.trim().as_bytes());
+                    h.update([0x1f]);
+                }
+                let digest = h.finalize();
+                format!("{account}/h:{}", &hex::encode(digest)[..20])
+            }
         };
         if let Some(d) = detail {
             base.push_str(&format!("/{d}"));
@@ -57,12 +67,22 @@ impl KeyMaker {
         // different content, or without a reference, it is another booking and is
         // numbered, so both are kept while a later file with the same bookings gives the
         // same keys.
-        let seen = self.seen.entry(base.clone()).or_default();
-        let occurrence = match seen.iter().position(|f| *f == fingerprint) {
-            Some(i) if referenced.is_some() => i + 1,
-            _ => {
-                seen.push(fingerprint);
-                seen.len()
+        let occurrence = match self.seen.get_mut(&base) {
+            None => {
+                self.seen.insert(base.clone(), (fingerprint, Vec::new()));
+                1
+            }
+            Some((first, more)) => {
+                let known = std::iter::once(&*first)
+                    .chain(more.iter())
+                    .position(|f| *f == fingerprint);
+                match known {
+                    Some(i) if referenced.is_some() => i + 1,
+                    _ => {
+                        more.push(fingerprint);
+                        more.len() + 1
+                    }
+                }
             }
         };
         let key = if occurrence == 1 {
