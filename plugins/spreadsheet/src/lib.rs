@@ -77,6 +77,9 @@ pub struct Spreadsheet {
     host: Host,
     settings: Settings,
     target: Target,
+    /// The last version of the file read, by hash, so paging through a large workbook
+    /// parses it once.
+    parsed: Option<(String, ItemsFile)>,
 }
 
 fn row_problem(p: &RowProblem) -> PluginError {
@@ -286,6 +289,7 @@ impl Connector for Spreadsheet {
             host,
             settings,
             target,
+            parsed: None,
         })
     }
 
@@ -296,7 +300,14 @@ impl Connector for Spreadsheet {
         if cursor.is_delivered(&hash) {
             return Ok(Page::new(Vec::new(), None));
         }
-        let file = self.read(&bytes)?;
+        let file = match &self.parsed {
+            Some((h, file)) if *h == hash => file.clone(),
+            _ => {
+                let file = self.read(&bytes)?;
+                self.parsed = Some((hash.clone(), file.clone()));
+                file
+            }
+        };
         let gone = match stream {
             Stream::Invoices | Stream::CreditNotes | Stream::Payments => {
                 self.removed_rows(stream, &cursor, &hash, &file)

@@ -364,3 +364,42 @@ fn an_edited_row_carries_no_ordered_version_so_the_store_replaces_it_by_content(
     assert_eq!(origin(&after).source_version, None);
     assert_ne!(origin(&before).payload_hash, origin(&after).payload_hash);
 }
+
+#[test]
+fn a_ledger_of_1200_invoices_is_paged_in_500s_and_a_fresh_process_resumes_mid_file() {
+    let mut csv = String::from("Invoice No;Customer;Invoice Date;Due Date;Amount;Currency\n");
+    for n in 1..=1200 {
+        csv.push_str(&format!(
+            "INV-{n:05};Kunde {};01.10.2026;31.10.2026;{},{:02};EUR\n",
+            n % 40,
+            100 + n,
+            n % 100
+        ));
+    }
+    let host = Arc::new(MockHost::new().with_file("ledger.csv", csv));
+    let plugin = round_trip::<Spreadsheet>();
+    let settings = json!({"path": "ledger.csv", "decimal": "comma"});
+    let mut instance = plugin.create(host.clone(), &settings).unwrap();
+    let first = instance.pull(Stream::Invoices, None).unwrap();
+    assert_eq!(first.items.len(), 500);
+    let mut numbers: Vec<String> = Vec::new();
+    let mut collect = |page: &Page| {
+        for (number, _) in invoice_numbers_and_status(page) {
+            numbers.push(number);
+        }
+    };
+    collect(&first);
+    let mut cursor = first.next_cursor;
+    let mut sizes = Vec::new();
+    while let Some(c) = cursor {
+        // Every page from a fresh instance, as if the agent restarted between pages.
+        let mut fresh = plugin.create(host.clone(), &settings).unwrap();
+        let page = fresh.pull(Stream::Invoices, Some(&c)).unwrap();
+        sizes.push(page.items.len());
+        collect(&page);
+        cursor = page.next_cursor;
+    }
+    assert_eq!(sizes, [500, 200, 0]);
+    let expected: Vec<String> = (1..=1200).map(|n| format!("INV-{n:05}")).collect();
+    assert_eq!(numbers, expected);
+}
