@@ -312,3 +312,41 @@ fn a_statement_of_2300_card_receipts_is_split_into_pages_of_at_most_1000_entries
     assert_eq!(keys.len(), 2300, "each receipt once");
     assert!(rest.iter().all(|p| p.problems.is_empty()));
 }
+
+#[test]
+fn a_configured_encoding_that_does_not_fit_the_file_stops_the_pull_naming_the_setting() {
+    // A Hungarian bank's DOS export: "ő" is byte 0x8B in code page 852, not valid UTF-8.
+    let mut dos = NOV_20
+        .replace("KONTOFUEHRUNG NOVEMBER", "SZAMLAVEZETES D")
+        .into_bytes();
+    let at = dos.iter().rposition(|b| *b == b'D').unwrap();
+    dos[at] = 0x8B;
+    let host = Arc::new(MockHost::new().with_file("inbox/hu.sta", dos.clone()));
+    let mut instance = round_trip::<BankStatements>()
+        .create(host, &json!({"paths": "inbox/*.sta", "encoding": "utf-8"}))
+        .unwrap();
+    let e = plugin_error(instance.pull(Stream::BankEntries, None).unwrap_err());
+    assert_eq!(e.kind, ErrorKind::InvalidConfig);
+    assert_eq!(
+        e.position.as_ref().and_then(|p| p.field.as_deref()),
+        Some("encoding")
+    );
+
+    let host = Arc::new(MockHost::new().with_file("inbox/hu.sta", dos));
+    let mut instance = round_trip::<BankStatements>()
+        .create(host, &json!({"paths": "inbox/*.sta", "encoding": "cp852"}))
+        .unwrap();
+    let page = instance.pull(Stream::BankEntries, None).unwrap();
+    let texts: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|r| match r {
+            Record::BankEntry(e) => Some(e.remittance.join(" ")),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("SZAMLAVEZETES ő")),
+        "{texts:?}"
+    );
+}
