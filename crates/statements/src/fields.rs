@@ -24,6 +24,12 @@ pub(crate) fn parse_amount(s: &str) -> Option<Decimal> {
     {
         return None;
     }
+    // No bank amount has more than 18 integer digits; refusing longer ones keeps every
+    // sum far from the limits of `Decimal`.
+    let integer_digits = body.find([',', '.']).unwrap_or(body.len());
+    if integer_digits > 18 || body.len() > 40 {
+        return None;
+    }
     let mut norm = body.replace(',', ".");
     if norm.ends_with('.') {
         norm.pop();
@@ -146,6 +152,11 @@ mod tests {
         assert_eq!(parse_amount("1.234,56"), None);
         assert_eq!(parse_amount("12a"), None);
         assert_eq!(parse_amount(""), None);
+        assert_eq!(parse_amount("9999999999999999999999999999"), None);
+        assert_eq!(
+            parse_amount("999999999999999999,99"),
+            Some(dec!(999999999999999999.99))
+        );
     }
 
     #[test]

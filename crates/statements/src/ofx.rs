@@ -385,7 +385,19 @@ fn build_entry(
     if let (Some(sym), Some(rate)) = (&t.cursym, t.currate.as_deref().and_then(parse_amount))
         && let Ok(foreign) = Currency::parse(sym)
     {
-        booked = Money::new(amount, foreign).convert(rate, currency, Rounding::HalfUp);
+        let Some(converted) = amount.checked_mul(rate) else {
+            rep.error(
+                Position::Line(t.line),
+                "STMTTRN/CURRENCY/CURRATE",
+                format!("{amount} {foreign} at the rate {rate} is beyond any real amount; the transaction was skipped"),
+                "check the rate in the bank's export",
+            );
+            return None;
+        };
+        booked = Money::new(
+            Rounding::HalfUp.round(converted, currency.minor_units()),
+            currency,
+        );
         exchange = Some(ExchangeDetail {
             instructed: Money::new(amount, foreign),
             rate: Some(rate),
