@@ -1,6 +1,7 @@
-//! The demo books (`config/demo`): a workbook read by the spreadsheet plugin and ECB rates
-//! read by the fx-feeds plugin, both found by name in a plugins folder, synced, collected
-//! and written back to the companion workbook once.
+//! The demo books (`config/demo`): a workbook read by the spreadsheet plugin, ECB rates read
+//! by the fx-feeds plugin and a camt.053 statement read by the bank-statements plugin, each
+//! found by name in a plugins folder; synced, reconciled, collected and written back to the
+//! companion workbook once.
 
 use crate::support::{clock_on, date, target_dir, workspace_root};
 use arsync_agent::{Agent, RetryPolicy};
@@ -11,7 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The connector libraries, built once.
-fn connectors() -> Vec<PathBuf> {
+pub fn connectors() -> Vec<PathBuf> {
     static BUILT: OnceLock<Vec<PathBuf>> = OnceLock::new();
     BUILT
         .get_or_init(|| {

@@ -12,5 +12,6 @@ mod collect;
 mod daemon;
 mod demo;
 mod reconcile;
+mod samples;
 mod support;
 mod sync;
