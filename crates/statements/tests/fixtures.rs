@@ -547,6 +547,31 @@ proptest! {
     }
 
     #[test]
+    fn damaged_copies_of_real_statements_never_panic(
+        which in 0usize..4,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let name = [
+            "camt053_v13_batch-fee_rf_fx_reversal.xml",
+            "mt940_year-rollover_pages_rf.sta",
+            "bai2_split-88-pairs.bai2",
+            "camt053_v10_malformed-entry.xml",
+        ][which];
+        let mut bytes = fixture(name);
+        for (at, b) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = b;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        if let Ok(p) = parse(&bytes, &ParseOptions::new("bank", name)) {
+            for pr in &p.problems {
+                prop_assert!(!pr.hint.is_empty());
+            }
+        }
+    }
+
+    #[test]
     fn parsing_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = parse(&bytes, &ParseOptions::new("bank", "fuzz"));
         let mut mt = b":20:X\n:25:A\n:60F:C240101EUR1,00\n:61:".to_vec();
@@ -555,6 +580,9 @@ proptest! {
         let mut bai = b"01,A,B,240101,0000,1,,,2/\n02,B,A,1,240101,,USD,/\n03,1,USD,010,".to_vec();
         bai.extend_from_slice(&bytes);
         let _ = parse(&bai, &ParseOptions::new("bank", "fuzz.bai"));
+        let mut camt = b"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt><Stmt><Ntry><Amt Ccy=\"EUR\">".to_vec();
+        camt.extend_from_slice(&bytes);
+        let _ = parse(&camt, &ParseOptions::new("bank", "fuzz.xml"));
         let mut ofx = b"OFXHEADER:100\n<OFX><STMTRS><CURDEF>USD<STMTTRN><TRNAMT>".to_vec();
         ofx.extend_from_slice(&bytes);
         let _ = parse(&ofx, &ParseOptions::new("bank", "fuzz.ofx"));
