@@ -350,3 +350,58 @@ fn a_configured_encoding_that_does_not_fit_the_file_stops_the_pull_naming_the_se
         "{texts:?}"
     );
 }
+
+fn mt940_amount(cents: i64) -> String {
+    format!("{},{:02}", cents.abs() / 100, cents.abs() % 100)
+}
+
+fn balance_line(tag: &str, date: &str, cents: i64) -> String {
+    let mark = if cents < 0 { 'D' } else { 'C' };
+    format!(":{tag}:{mark}{date}EUR{}\n", mt940_amount(cents))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// However a day's bookings fall across pages, what is delivered adds up to the
+    /// movement between the statement's opening and closing balance, each booking once.
+    #[test]
+    fn the_entries_delivered_add_up_to_the_statements_movement(
+        opening in -5_000_000i64..5_000_000,
+        bookings in proptest::collection::vec((1i64..2_000_000, proptest::bool::ANY), 0..2600),
+    ) {
+        use proptest::prelude::*;
+        let bookings: Vec<i64> = bookings.iter().map(|(c, debit)| if *debit { -c } else { *c }).collect();
+        let mut text = String::from(":20:STMT-PROP\n:25:DE44500105175407324931\n:28C:00001/1\n");
+        text.push_str(&balance_line("60F", "261130", opening));
+        for (n, cents) in bookings.iter().enumerate() {
+            let mark = if *cents < 0 { 'D' } else { 'C' };
+            text.push_str(&format!(
+                ":61:2611301130{mark}{}NTRFNONREF//P-{n:05}\n:86:BOOKING {n}\n",
+                mt940_amount(*cents)
+            ));
+        }
+        let movement: i64 = bookings.iter().sum();
+        text.push_str(&balance_line("62F", "261130", opening + movement));
+        text.push_str("-\n");
+        let host = Arc::new(MockHost::new().with_file("inbox/day.sta", text));
+        let mut instance = round_trip::<BankStatements>()
+            .create(host, &json!({"paths": "inbox/*.sta"}))
+            .unwrap();
+        let (pages, _) = pull_all(&mut instance, None);
+        let mut sum = Decimal::ZERO;
+        let mut keys = BTreeSet::new();
+        for page in &pages {
+            prop_assert!(page.items.len() <= ENTRIES_PER_PAGE);
+            prop_assert!(page.problems.is_empty(), "{:?}", page.problems);
+            for r in &page.items {
+                if let Record::BankEntry(e) = r {
+                    sum += e.amount.amount;
+                    keys.insert(e.origin.external_id.clone());
+                }
+            }
+        }
+        prop_assert_eq!(sum, Decimal::new(movement, 2));
+        prop_assert_eq!(keys.len(), bookings.len());
+    }
+}
