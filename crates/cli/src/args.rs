@@ -55,8 +55,20 @@ pub(crate) enum Command {
     Report(ReportCommand),
     /// Show what arsync reads from statement, rate or spreadsheet files.
     Inspect(InspectArgs),
-    /// Match receipts to open items. With --items, works on files alone: no books needed.
+    /// Pull every configured connection (or the named ones) into the store.
+    Sync(SyncArgs),
+    /// Match receipts to open items in the store and apply what is certain; with --items,
+    /// work on files alone (no books needed).
     Reconcile(ReconcileArgs),
+    /// Overdue status, ladder steps and tasks; write them back to the books.
+    Collect(CollectArgs),
+    /// Record a collection state on an invoice or customer (dispute, promise, plan, ...).
+    State(StateArgs),
+    /// Suggested matches: list, confirm, reject.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// The daemon: every connection on its schedule, then reconcile and collect.
+    Run,
     /// Connector plugins: list those installed, check one, or start a new one.
     #[command(subcommand)]
     Plugins(PluginsCommand),
@@ -101,27 +113,153 @@ pub(crate) struct PluginsNewArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ReconcileArgs {
-    /// Open items: a spreadsheet or csv export (columns are recognised by their headers).
+    /// File mode: open items from a spreadsheet or csv export (columns recognised by their
+    /// headers). Without it, reconcile what the store holds.
     #[arg(long, value_name = "FILE", requires_all = ["statements", "output"])]
-    pub(crate) items: std::path::PathBuf,
-    /// Bank statements (camt, MT940/MT942, BAI2, OFX, or a zip of them).
-    #[arg(long = "statement", value_name = "FILE", num_args = 1..)]
-    pub(crate) statements: Vec<std::path::PathBuf>,
-    /// Exchange-rate files (ECB XML or CSV, CNB daily text) for foreign-currency receipts.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) rates: Vec<std::path::PathBuf>,
-    /// Where to write one row per allocation and per unmatched receipt (.csv or .json).
+    pub(crate) items: Option<PathBuf>,
+    /// File mode: bank statements (camt, MT940/MT942, BAI2, OFX, or a zip of them).
+    #[arg(long = "statement", value_name = "FILE", num_args = 1.., requires = "items")]
+    pub(crate) statements: Vec<PathBuf>,
+    /// File mode: exchange-rate files (ECB XML or CSV, CNB daily text).
+    #[arg(long, value_name = "FILE", requires = "items")]
+    pub(crate) rates: Vec<PathBuf>,
+    /// Write one row per allocation and per unmatched receipt (.csv or .json).
     #[arg(long, short, value_name = "FILE")]
-    pub(crate) output: std::path::PathBuf,
-    /// The home currency for FX differences (default: the configuration's).
-    #[arg(long, value_name = "CODE")]
+    pub(crate) output: Option<PathBuf>,
+    /// File mode: the home currency for FX differences (default: the configuration's).
+    #[arg(long, value_name = "CODE", requires = "items")]
     pub(crate) home_currency: Option<String>,
     /// The run date (default: today in the company's time zone).
     #[arg(long, value_name = "DATE")]
     pub(crate) as_of: Option<NaiveDate>,
-    /// Text encoding of statements that declare none (utf-8, windows-1252, iso-8859-1, iso-8859-15, cp852).
-    #[arg(long, value_name = "LABEL")]
+    /// File mode: text encoding of statements that declare none (utf-8, windows-1252,
+    /// iso-8859-1, iso-8859-15, cp852).
+    #[arg(long, value_name = "LABEL", requires = "items")]
     pub(crate) encoding: Option<String>,
+    /// Store mode: decide and record, but queue nothing for the books.
+    #[arg(long, conflicts_with = "items")]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// Connections to pull (default: every enabled one).
+    pub(crate) connections: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CollectArgs {
+    /// Show exactly what would be written, and write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// The date to judge (default: today in the company's time zone).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) as_of: Option<NaiveDate>,
+    /// Print the whole run as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReviewCommand {
+    /// Suggested matches waiting for a person.
+    List,
+    /// Confirm a suggested match: it is queued for the books and arsync learns from it.
+    Confirm {
+        /// The receipt's id (from `review list`).
+        receipt: String,
+        /// Who confirms.
+        #[arg(long, env = "USER", default_value = "unknown")]
+        who: String,
+    },
+    /// Reject a suggested match.
+    Reject {
+        /// The receipt's id.
+        receipt: String,
+        /// Who rejects.
+        #[arg(long, env = "USER", default_value = "unknown")]
+        who: String,
+        /// Why.
+        #[arg(long)]
+        why: String,
+    },
+}
+
+/// A collection state to record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StateVerb {
+    /// The customer disputes the item: no dunning, a task to resolve it.
+    Dispute,
+    /// The customer promised to pay by --until.
+    Promise,
+    /// Payment deferred to --until.
+    Defer,
+    /// An instalment plan (--instalment DATE=AMOUNT, repeated).
+    Plan,
+    /// Handed to a collection agency.
+    Agency,
+    /// Written off.
+    WriteOff,
+    /// The debtor acknowledged the debt (restarts the limitation period).
+    Acknowledge,
+    /// Ends every state recorded before.
+    Clear,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateArgs {
+    /// What to record.
+    #[arg(value_enum)]
+    pub(crate) verb: StateVerb,
+    /// The invoice, by its number.
+    #[arg(
+        long,
+        value_name = "NUMBER",
+        conflicts_with = "customer",
+        required_unless_present = "customer"
+    )]
+    pub(crate) invoice: Option<String>,
+    /// The customer, by its id in the books (the state applies to all its invoices).
+    #[arg(long, value_name = "ID")]
+    pub(crate) customer: Option<String>,
+    /// The books' connection (needed when several are configured).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) connection: Option<String>,
+    /// Who records it.
+    #[arg(long, env = "USER", default_value = "unknown")]
+    pub(crate) who: String,
+    /// Why (kept with the history).
+    #[arg(long)]
+    pub(crate) why: String,
+    /// First day it applies (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) from: Option<NaiveDate>,
+    /// Last day it applies (required for promise and defer).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<NaiveDate>,
+    /// An instalment of a plan, as DATE=AMOUNT.
+    #[arg(long = "instalment", value_name = "DATE=AMOUNT")]
+    pub(crate) instalments: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportTableArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// Include closed ones.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditArgs {
+    /// Write the JSON lines to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +302,10 @@ pub(crate) enum ConfigCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
+    /// Unpack the demo's files into this folder and keep them (and the store and the
+    /// companion workbook written back) instead of using a temporary folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
     /// Keep the demo's store in this SQLite file instead of a temporary one.
     #[arg(long, value_name = "FILE")]
     pub(crate) store: Option<PathBuf>,
@@ -176,6 +318,10 @@ pub(crate) struct DemoArgs {
 pub(crate) enum ReportCommand {
     /// Open receivables by customer and currency, split by days past due.
     Aging(AgingArgs),
+    /// Collection tasks, highest priority first.
+    Tasks(ReportTableArgs),
+    /// The audit log as JSON lines, after checking its hash chain.
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,10 @@ fn main() -> ExitCode {
             let usage = err.chain().any(|e| {
                 e.downcast_ref::<arsync_config::ConfigError>().is_some()
                     || e.downcast_ref::<UsageError>().is_some()
+                    || matches!(
+                        e.downcast_ref::<arsync_agent::AgentError>(),
+                        Some(arsync_agent::AgentError::UnknownConnection { .. })
+                    )
             });
             let mut message = format!("error: {err}");
             for cause in err.chain().skip(1) {

@@ -410,3 +410,155 @@ fn plugins_new_writes_a_crate_and_refuses_a_bad_name() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("is not a plugin name"));
 }
+
+/// The demo unpacked into a folder that then serves as an installation: its arsync.toml,
+/// its store, its books and its companion workbook.
+fn demo_installation() -> Option<tempfile::TempDir> {
+    built_plugin("arsync_plugin_spreadsheet")?;
+    let dir = tempfile::tempdir().unwrap();
+    let out = arsync(dir.path(), &["demo", "--dir", "."]);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    Some(dir)
+}
+
+fn sha256_of(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn the_demo_runs_the_whole_loop_through_the_plugins() {
+    let Some(dir) = demo_installation() else {
+        return;
+    };
+    let out = arsync(
+        dir.path(),
+        &[
+            "--now",
+            "2026-11-23T09:00:00Z",
+            "report",
+            "tasks",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let tasks = text(&out.stdout);
+    assert!(tasks.lines().count() > 5, "{tasks}");
+    assert!(tasks.contains("formal_notice"), "{tasks}");
+    // The status went back to the books: the companion workbook sits next to the source.
+    assert!(dir.path().join("books.arsync.xlsx").exists());
+    // Every decision and write is in an intact audit log.
+    let out = arsync(dir.path(), &["report", "audit"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).lines().count() > 10);
+}
+
+#[test]
+fn collect_dry_run_shows_what_would_be_written_and_writes_nothing() {
+    let Some(dir) = demo_installation() else {
+        return;
+    };
+    let store = dir.path().join(".arsync/demo.db");
+    let workbook = dir.path().join("books.arsync.xlsx");
+    let (store_before, book_before) = (sha256_of(&store), sha256_of(&workbook));
+    // A week later more invoices have moved up the ladder.
+    let out = arsync(
+        dir.path(),
+        &["--now", "2026-11-30T09:00:00Z", "collect", "--dry-run"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("(dry run: nothing written)"), "{shown}");
+    assert!(shown.contains("would be sent"), "{shown}");
+    assert_eq!(
+        sha256_of(&store),
+        store_before,
+        "a dry run changed the store"
+    );
+    assert_eq!(
+        sha256_of(&workbook),
+        book_before,
+        "a dry run changed the books"
+    );
+}
+
+#[test]
+fn a_dispute_recorded_on_the_command_line_stops_the_dunning() {
+    let Some(dir) = demo_installation() else {
+        return;
+    };
+    let out = arsync(
+        dir.path(),
+        &[
+            "--now",
+            "2026-11-23T10:00:00Z",
+            "state",
+            "dispute",
+            "--invoice",
+            "NM-26-1021",
+            "--connection",
+            "books",
+            "--who",
+            "clerk",
+            "--why",
+            "customer says the pallets arrived damaged",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = arsync(dir.path(), &["--now", "2026-11-24T09:00:00Z", "collect"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run = text(&out.stdout);
+    let line = run
+        .lines()
+        .find(|l| l.starts_with("NM-26-1021"))
+        .unwrap_or_else(|| panic!("{run}"));
+    assert!(line.contains("disputed"), "{line}");
+    let out = arsync(
+        dir.path(),
+        &[
+            "--now",
+            "2026-11-24T09:00:00Z",
+            "report",
+            "tasks",
+            "--format",
+            "csv",
+        ],
+    );
+    let tasks = text(&out.stdout);
+    assert!(
+        tasks
+            .lines()
+            .any(|l| l.contains("resolve_dispute") && l.contains("NM-26-1021")),
+        "{tasks}"
+    );
+    // A promise needs the date it runs to.
+    let out = arsync(
+        dir.path(),
+        &[
+            "state",
+            "promise",
+            "--invoice",
+            "NM-26-1022",
+            "--connection",
+            "books",
+            "--why",
+            "will pay Friday",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+#[test]
+fn an_unknown_connection_is_a_usage_error() {
+    let Some(dir) = demo_installation() else {
+        return;
+    };
+    let out = arsync(dir.path(), &["sync", "ledger"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("ledger"));
+}

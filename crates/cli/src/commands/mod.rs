@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod init;
 mod inspect;
+mod ops;
 mod plugins;
 mod reconcile;
 mod report;
@@ -21,7 +22,21 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Plugins(PluginsCommand::List) => plugins::list(&cli.config),
         Command::Plugins(PluginsCommand::Check(args)) => plugins::check(args),
         Command::Plugins(PluginsCommand::New(args)) => plugins::new(args),
-        Command::Reconcile(args) => reconcile::run_files(args, &cli.config, clock.as_ref()),
+        Command::Reconcile(args) if args.items.is_some() => {
+            reconcile::run_files(args, &cli.config, clock.as_ref())
+        }
+        Command::Reconcile(args) => block_on(ops::reconcile_store(&cli.config, args, clock)),
+        Command::Sync(args) => block_on(ops::sync(&cli.config, args, clock)),
+        Command::Collect(args) => block_on(ops::collect(&cli.config, args, clock)),
+        Command::State(args) => block_on(ops::record_state(&cli.config, args, clock)),
+        Command::Review(cmd) => block_on(ops::review(&cli.config, cmd, clock)),
+        Command::Run => block_on(ops::run_daemon(&cli.config, clock)),
+        Command::Report(ReportCommand::Tasks(args)) => {
+            block_on(ops::report_tasks(&cli.config, args, clock))
+        }
+        Command::Report(ReportCommand::Audit(args)) => {
+            block_on(ops::report_audit(&cli.config, args.output.as_deref()))
+        }
         Command::Report(ReportCommand::Aging(args)) => {
             block_on(report::aging(&cli.config, args, clock.as_ref()))
         }

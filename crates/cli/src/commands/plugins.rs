@@ -8,21 +8,13 @@ use anyhow::Context;
 use arsync_config::{Config, Isolation};
 use std::path::{Path, PathBuf};
 
-/// The folders plugins are looked for in: the configured ones (relative to the config
-/// file), `plugins/` next to the arsync executable, and the executable's own folder (where
-/// `cargo build` puts the workspace's plugin libraries).
+/// The folders plugins are looked for in: those the agent searches for a configuration,
+/// or the runtime's defaults next to the arsync executable without one.
 pub(crate) fn plugin_dirs(config: Option<&Config>) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = config
-        .map(|c| c.plugins.dirs.iter().map(|d| c.resolve(d)).collect())
-        .unwrap_or_default();
-    dirs.extend(arsync_runtime::default_plugin_dirs());
-    if let Some(exe_dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
-        dirs.push(exe_dir);
+    match config {
+        Some(c) => arsync_agent::LibraryLoader::search_dirs(c),
+        None => arsync_runtime::default_plugin_dirs(),
     }
-    dirs
 }
 
 fn optional_config(path: &Path) -> anyhow::Result<Option<Config>> {

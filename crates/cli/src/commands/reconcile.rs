@@ -49,7 +49,10 @@ pub(crate) fn run_files(
     let mut invoices = Vec::new();
     let mut credit_notes = Vec::new();
     let mut problems: Vec<String> = Vec::new();
-    for f in load_path(&args.items, "items", encoding)? {
+    let (Some(items_path), Some(output)) = (&args.items, &args.output) else {
+        return Err(UsageError("file mode needs --items, --statement and --output".into()).into());
+    };
+    for f in load_path(items_path, "items", encoding)? {
         match f.content {
             Loaded::Items(items) => {
                 parties.extend(items.parties);
@@ -114,7 +117,7 @@ pub(crate) fn run_files(
     };
     let outcome = arsync_reconcile::reconcile(&input, &settings)?;
     let rows = export_rows(&outcome);
-    write_rows(&rows, &args.output)?;
+    write_rows(&rows, output)?;
 
     let auto = outcome
         .matches
@@ -129,7 +132,7 @@ pub(crate) fn run_files(
         credit_notes.len(),
         outcome.unmatched.len(),
         rows.len(),
-        args.output.display()
+        output.display()
     );
     if !problems.is_empty() {
         out.push_str("\nProblems in the input (the rest was used):\n");
