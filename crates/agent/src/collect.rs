@@ -289,6 +289,24 @@ impl<S: Store> Agent<'_, S> {
         self.docs_of(TASKS_NAMESPACE).await
     }
 
+    /// The open collection tasks, most urgent first (priority, then due date, then key):
+    /// the work list of `arsync report tasks`.
+    pub async fn open_tasks(&self) -> Result<Vec<CollectionTask>> {
+        let mut open: Vec<CollectionTask> = self
+            .tasks()
+            .await?
+            .into_iter()
+            .filter(|t| t.state == TaskState::Open)
+            .collect();
+        open.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then(a.due.cmp(&b.due))
+                .then(a.key.cmp(&b.key))
+        });
+        Ok(open)
+    }
+
     pub(crate) async fn docs_of<T: serde::de::DeserializeOwned>(
         &self,
         namespace: &str,

@@ -22,6 +22,27 @@
 //! the config, store, runtime, SDK and the pure stages; it must not depend on the CLI, and
 //! the pure stages must never depend on it.
 //!
+//! # Use
+//! ```no_run
+//! use arsync_agent::Agent;
+//! use arsync_config::Config;
+//! use arsync_model::SystemClock;
+//! use arsync_store::SqliteStore;
+//! use std::sync::Arc;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::load("arsync.toml".as_ref())?;
+//! let path = config.sqlite_path().ok_or("this build keeps its state in SQLite")?;
+//! let store = SqliteStore::open(path).await?;
+//! let agent = Agent::new(&config, &store, Arc::new(SystemClock));
+//! let today = agent.today();
+//! let synced = agent.sync(&[]).await?; // every enabled connection
+//! let matched = agent.reconcile(today, true).await?; // apply what is certain
+//! let preview = agent.collect(today, true).await?; // dry run: what would be written
+//! let tasks = agent.open_tasks().await?;
+//! # let _ = (synced, matched, preview, tasks);
+//! # Ok(()) }
+//! ```
+//!
 //! # Documents the agent keeps in the store
 //! | namespace | key | value |
 //! |---|---|---|

@@ -84,7 +84,7 @@ impl<S: Store> Agent<'_, S> {
         };
         if let Err(e) = session.create(connection.settings_json()).await {
             report.error = Some(e.to_string());
-            session.close().await;
+            session.discard();
             return Ok(report);
         }
         let mut by_action: BTreeMap<String, Vec<OutboxEntry>> = BTreeMap::new();

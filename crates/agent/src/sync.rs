@@ -141,10 +141,11 @@ impl<S: Store> Agent<'_, S> {
                 report.plugin = Some(format!("{} {}", manifest.name, manifest.version));
                 if let Err(e) = session.create(connection.settings_json()).await {
                     fail(&mut report, &e);
+                    session.discard();
                 } else {
                     self.pull_all(&mut session, &mut report).await;
+                    session.close().await;
                 }
-                session.close().await;
             }
             Err(e) => fail(&mut report, &e),
         }

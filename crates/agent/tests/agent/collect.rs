@@ -61,6 +61,9 @@ async fn collecting_twice_queues_and_pushes_each_status_and_task_once() {
     let kept = book.agent().tasks().await.unwrap();
     assert_eq!(kept.len(), first.plan.new.len());
     assert!(kept.iter().all(|t| t.state == TaskState::Open));
+    let work = book.agent().open_tasks().await.unwrap();
+    assert_eq!(work.len(), kept.len());
+    assert!(work.windows(2).all(|w| w[0].priority >= w[1].priority));
 }
 
 #[tokio::test]

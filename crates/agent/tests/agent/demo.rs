@@ -43,8 +43,8 @@ pub fn connectors() -> Vec<PathBuf> {
 }
 
 /// The demo folder copied into a temporary one, with the connector libraries in its
-/// `plugins/` folder and `extra` appended to its configuration.
-fn demo_folder(extra: &str) -> (tempfile::TempDir, Config) {
+/// `plugins/` folder and its connections changed by `edit`.
+fn demo_folder(edit: impl FnOnce(&mut Vec<toml::Table>)) -> (tempfile::TempDir, Config) {
     let dir = tempfile::tempdir().unwrap();
     let demo = workspace_root().join("config/demo");
     for entry in std::fs::read_dir(&demo).unwrap() {
@@ -57,17 +57,48 @@ fn demo_folder(extra: &str) -> (tempfile::TempDir, Config) {
         std::fs::copy(&library, plugins.join(library.file_name().unwrap())).unwrap();
     }
     let file = dir.path().join("arsync.toml");
-    let mut text = std::fs::read_to_string(&file).unwrap();
-    text.push_str(extra);
-    std::fs::write(&file, text).unwrap();
+    let mut table: toml::Table = std::fs::read_to_string(&file).unwrap().parse().unwrap();
+    let mut connections: Vec<toml::Table> = table
+        .remove("connection")
+        .and_then(|c| c.try_into().ok())
+        .unwrap_or_default();
+    edit(&mut connections);
+    table.insert("connection".into(), connections.into());
+    std::fs::write(&file, toml::to_string(&table).unwrap()).unwrap();
     let mut config = Config::load(&file).unwrap();
     config.plugins.dirs = vec![PathBuf::from("plugins")];
     (dir, config)
 }
 
+/// The settings of the named connection, which is added when the demo lacks it.
+fn settings<'a>(
+    connections: &'a mut Vec<toml::Table>,
+    name: &str,
+    plugin: &str,
+) -> &'a mut toml::Table {
+    let named = |c: &toml::Table| c.get("name").and_then(|n| n.as_str()) == Some(name);
+    if !connections.iter().any(named) {
+        let mut added = toml::Table::new();
+        added.insert("name".into(), name.into());
+        added.insert("plugin".into(), plugin.into());
+        connections.push(added);
+    }
+    connections
+        .iter_mut()
+        .find(|c| named(c))
+        .unwrap()
+        .entry("settings")
+        .or_insert_with(|| toml::Table::new().into())
+        .as_table_mut()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_demo_books_wait_in_the_outbox_until_the_companion_may_be_written_then_go_once() {
-    let (dir, config) = demo_folder("");
+    // The plugin may write only where its settings say: without `output`, only the books.
+    let (dir, config) = demo_folder(|connections| {
+        settings(connections, "books", "spreadsheet").remove("output");
+    });
     let store = SqliteStore::open(dir.path().join("state.db"))
         .await
         .unwrap();
@@ -136,9 +167,10 @@ async fn the_demo_books_wait_in_the_outbox_until_the_companion_may_be_written_th
 
 #[tokio::test]
 async fn the_demo_bank_statement_is_matched_to_the_books_and_a_rerun_records_nothing_new() {
-    let (dir, config) = demo_folder(
-        "\n[[connection]]\nname = \"bank\"\nplugin = \"bank-statements\"\n[connection.settings]\npaths = [\"statement.xml\"]\n",
-    );
+    let (dir, config) = demo_folder(|connections| {
+        settings(connections, "bank", "bank-statements")
+            .insert("paths".into(), vec!["statement.xml"].into());
+    });
     let store = SqliteStore::open(dir.path().join("state.db"))
         .await
         .unwrap();
