@@ -89,7 +89,8 @@ pub(crate) async fn sync(
                 s.stale.to_string(),
                 s.retries.to_string(),
             ]);
-            if let Some(e) = &s.error {
+            // A connection that stopped says so once, below; its streams need not repeat it.
+            if let (Some(e), None) = (&s.error, &r.error) {
                 failed.push(format!("{} {}: {e}", r.connection, s.stream));
             }
         }
