@@ -11,6 +11,7 @@
 mod collect;
 mod daemon;
 mod demo;
+mod properties;
 mod reconcile;
 mod samples;
 mod support;
