@@ -75,8 +75,25 @@ impl DaemonSchedule {
     }
 }
 
-/// Runs every connection on its schedule until `shutdown` completes (pass ctrl-c).
-/// Returns the number of ticks run. Fails only when a schedule cannot be read.
+/// Runs every connection on its schedule until `shutdown` completes. Returns the number
+/// of ticks run. Fails only when a schedule cannot be read. The first run is at the first
+/// tick after start, as cron does; a run that fails is logged and the next tick comes.
+///
+/// ```no_run
+/// # async fn run(config: arsync_config::Config, store: arsync_store::SqliteStore) -> arsync_agent::Result<()> {
+/// use std::sync::Arc;
+/// let ctrl_c = async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// };
+/// let ticks = arsync_agent::run_daemon(
+///     Arc::new(config),
+///     Arc::new(store),
+///     Arc::new(arsync_model::SystemClock),
+///     ctrl_c,
+/// )
+/// .await?;
+/// # let _ = ticks; Ok(()) }
+/// ```
 pub async fn run_daemon<S: Store>(
     config: Arc<Config>,
     store: Arc<S>,

@@ -63,7 +63,7 @@ pub enum AgentError {
         /// What happened to the thread.
         reason: String,
     },
-    /// A plugin returned a record this arsync cannot store.
+    /// A plugin handed back the cursor it was given with more to come: it would loop.
     #[error(
         "connection '{connection}': the plugin returned a page with no progress (cursor {cursor:?} again on stream {stream}); report this to the plugin's author"
     )]

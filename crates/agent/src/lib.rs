@@ -145,7 +145,8 @@ impl<'a, S: Store> Agent<'a, S> {
         &self.clock
     }
 
-    /// The named connections, or every enabled one when `names` is empty.
+    /// The named connections (a disabled one too, when named), or every enabled one when
+    /// `names` is empty.
     pub fn connections(&self, names: &[String]) -> Result<Vec<&'a Connection>> {
         if names.is_empty() {
             return Ok(self
