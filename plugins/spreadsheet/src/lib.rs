@@ -67,6 +67,7 @@ use companion::{Journal, Target};
 use cursor::{FileCursor, PAGE_SIZE, window};
 use removed::{Snapshot, removed};
 use settings::Settings;
+use std::sync::Arc;
 
 /// The name recorded as the connection in every origin.
 pub const CONNECTION: &str = "spreadsheet";
@@ -79,7 +80,10 @@ pub struct Spreadsheet {
     target: Target,
     /// The last version of the file read, by hash, so paging through a large workbook
     /// parses it once.
-    parsed: Option<(String, ItemsFile)>,
+    parsed: Option<(String, Arc<ItemsFile>)>,
+    /// The tombstones of the stream being paged, by stream and file hash, so the journal is
+    /// read once per version rather than once per page.
+    gone: Option<(Stream, String, Arc<Vec<Record>>)>,
 }
 
 fn row_problem(p: &RowProblem) -> PluginError {
@@ -125,6 +129,28 @@ fn sheets_error(e: &SheetsError, path: &str) -> PluginError {
     }
 }
 
+/// The records in `range` of the rows read (`present`) followed by the tombstones (`gone`);
+/// only these are copied.
+fn page_of<T: Clone>(
+    present: &[T],
+    gone: &[Record],
+    range: &std::ops::Range<usize>,
+    wrap: fn(T) -> Record,
+) -> Vec<Record> {
+    let n = present.len();
+    let rows = present
+        .get(range.start.min(n)..range.end.min(n))
+        .unwrap_or_default();
+    let tombstones = gone
+        .get(range.start.saturating_sub(n)..range.end.saturating_sub(n))
+        .unwrap_or_default();
+    rows.iter()
+        .cloned()
+        .map(wrap)
+        .chain(tombstones.iter().cloned())
+        .collect()
+}
+
 /// Drops the row hash the sheet reader records as `source_version`: a content hash is not
 /// an ordered version, and the store would take an edited row whose hash sorts lower for an
 /// older one. Without a version the store replaces a record whose content changed.
@@ -141,6 +167,26 @@ fn unversioned(record: &mut Record) {
 }
 
 impl Spreadsheet {
+    /// [`Self::removed_rows`], remembered while a paging run continues over one version.
+    fn removed_rows_cached(
+        &mut self,
+        stream: Stream,
+        cursor: &FileCursor,
+        hash: &str,
+        file: &ItemsFile,
+    ) -> Arc<Vec<Record>> {
+        if let (FileCursor::Within { hash: h, .. }, Some((s, g, gone))) = (cursor, &self.gone)
+            && *s == stream
+            && h == hash
+            && g == hash
+        {
+            return Arc::clone(gone);
+        }
+        let gone = Arc::new(self.removed_rows(stream, cursor, hash, file));
+        self.gone = Some((stream, hash.to_owned(), Arc::clone(&gone)));
+        gone
+    }
+
     /// Tombstones for the documents of `stream` that were in the version of the file the
     /// cursor names and are not in `file` (the version with `hash`). Remembers this version
     /// for the next comparison. Without a writable journal nothing can be compared: a
@@ -290,6 +336,7 @@ impl Connector for Spreadsheet {
             settings,
             target,
             parsed: None,
+            gone: None,
         })
     }
 
@@ -301,53 +348,42 @@ impl Connector for Spreadsheet {
             return Ok(Page::new(Vec::new(), None));
         }
         let file = match &self.parsed {
-            Some((h, file)) if *h == hash => file.clone(),
+            Some((h, file)) if *h == hash => Arc::clone(file),
             _ => {
-                let file = self.read(&bytes)?;
-                self.parsed = Some((hash.clone(), file.clone()));
+                let file = Arc::new(self.read(&bytes)?);
+                self.parsed = Some((hash.clone(), Arc::clone(&file)));
                 file
             }
         };
         let gone = match stream {
             Stream::Invoices | Stream::CreditNotes | Stream::Payments => {
-                self.removed_rows(stream, &cursor, &hash, &file)
+                self.removed_rows_cached(stream, &cursor, &hash, &file)
             }
-            _ => Vec::new(),
+            _ => Arc::new(Vec::new()),
         };
-        let problems = if stream == Stream::Invoices {
-            file.problems.iter().map(row_problem).collect()
-        } else {
-            Vec::new()
-        };
-        let mut records: Vec<Record> = match stream {
-            Stream::Customers => file.parties.into_iter().map(Record::Party).collect(),
-            Stream::Invoices => file.invoices.into_iter().map(Record::Invoice).collect(),
-            Stream::CreditNotes => file
-                .credit_notes
-                .into_iter()
-                .map(Record::CreditNote)
-                .collect(),
-            Stream::Payments => file.payments.into_iter().map(Record::Payment).collect(),
+        let present = match stream {
+            Stream::Customers => file.parties.len(),
+            Stream::Invoices => file.invoices.len(),
+            Stream::CreditNotes => file.credit_notes.len(),
+            Stream::Payments => file.payments.len(),
             other => {
                 return Err(PluginError::unsupported(format!(
                     "a spreadsheet has no {other}; use the bank-statements or fx-feeds plugin"
                 )));
             }
         };
-        records.extend(gone);
-        records.iter_mut().for_each(unversioned);
-        let (range, next) = window(&cursor, &hash, records.len(), PAGE_SIZE);
+        let (range, next) = window(&cursor, &hash, present + gone.len(), PAGE_SIZE);
         let first = range.start == 0;
-        let mut page = Page::new(
-            records
-                .into_iter()
-                .skip(range.start)
-                .take(range.len())
-                .collect(),
-            next,
-        );
-        if first {
-            page.problems = problems;
+        let mut items = match stream {
+            Stream::Customers => page_of(&file.parties, &gone, &range, Record::Party),
+            Stream::Invoices => page_of(&file.invoices, &gone, &range, Record::Invoice),
+            Stream::CreditNotes => page_of(&file.credit_notes, &gone, &range, Record::CreditNote),
+            _ => page_of(&file.payments, &gone, &range, Record::Payment),
+        };
+        items.iter_mut().for_each(unversioned);
+        let mut page = Page::new(items, next);
+        if first && stream == Stream::Invoices {
+            page.problems = file.problems.iter().map(row_problem).collect();
         }
         Ok(page)
     }

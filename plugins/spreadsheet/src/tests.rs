@@ -365,10 +365,9 @@ fn an_edited_row_carries_no_ordered_version_so_the_store_replaces_it_by_content(
     assert_ne!(origin(&before).payload_hash, origin(&after).payload_hash);
 }
 
-#[test]
-fn a_ledger_of_1200_invoices_is_paged_in_500s_and_a_fresh_process_resumes_mid_file() {
+fn ledger(numbers: impl Iterator<Item = usize>) -> String {
     let mut csv = String::from("Invoice No;Customer;Invoice Date;Due Date;Amount;Currency\n");
-    for n in 1..=1200 {
+    for n in numbers {
         csv.push_str(&format!(
             "INV-{n:05};Kunde {};01.10.2026;31.10.2026;{},{:02};EUR\n",
             n % 40,
@@ -376,6 +375,63 @@ fn a_ledger_of_1200_invoices_is_paged_in_500s_and_a_fresh_process_resumes_mid_fi
             n % 100
         ));
     }
+    csv
+}
+
+#[test]
+fn in_a_large_ledger_the_settled_invoices_follow_the_open_ones_as_deleted_across_pages() {
+    let plugin = round_trip::<Spreadsheet>();
+    let settings = json!({"path": "ledger.csv", "decimal": "comma", "output": "."});
+    let host = Arc::new(MockHost::new().with_file("ledger.csv", ledger(1..=1200)));
+    let mut cursor: Option<String> = None;
+    let mut instance = plugin.create(host.clone(), &settings).unwrap();
+    loop {
+        let page = instance.pull(Stream::Invoices, cursor.as_deref()).unwrap();
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    // Ten invoices were settled and left the list.
+    let settled = [3, 77, 450, 501, 502, 900, 1001, 1100, 1199, 1200];
+    let host = Arc::new(
+        MockHost::new()
+            .with_file(
+                "ledger.csv",
+                ledger((1..=1200).filter(|n| !settled.contains(n))),
+            )
+            .with_file(
+                "ledger.arsync.json",
+                host.file("ledger.arsync.json").unwrap(),
+            ),
+    );
+    let mut open = 0;
+    let mut deleted = Vec::new();
+    let mut sizes = Vec::new();
+    loop {
+        let mut fresh = plugin.create(host.clone(), &settings).unwrap();
+        let page = fresh.pull(Stream::Invoices, cursor.as_deref()).unwrap();
+        sizes.push(page.items.len());
+        for (number, status) in invoice_numbers_and_status(&page) {
+            match status {
+                DocumentStatus::Deleted => deleted.push(number),
+                _ => open += 1,
+            }
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [500, 500, 200, 0]);
+    assert_eq!(open, 1190);
+    let expected: Vec<String> = settled.iter().map(|n| format!("INV-{n:05}")).collect();
+    assert_eq!(deleted, expected);
+}
+
+#[test]
+fn a_ledger_of_1200_invoices_is_paged_in_500s_and_a_fresh_process_resumes_mid_file() {
+    let csv = ledger(1..=1200);
     let host = Arc::new(MockHost::new().with_file("ledger.csv", csv));
     let plugin = round_trip::<Spreadsheet>();
     let settings = json!({"path": "ledger.csv", "decimal": "comma"});
