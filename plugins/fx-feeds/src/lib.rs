@@ -423,36 +423,36 @@ impl Connector for FxFeeds {
         let Some(snapshot) = self.snapshot(&cursor)? else {
             return Ok(Page::new(Vec::new(), None));
         };
-        let records: Vec<Record> = match stream {
-            Stream::FxRates => snapshot.rates.iter().cloned().map(Record::FxRate).collect(),
-            Stream::Invoices => snapshot
-                .invoices
-                .iter()
-                .cloned()
-                .map(Record::Invoice)
-                .collect(),
-            Stream::Payments => snapshot
-                .payments
-                .iter()
-                .cloned()
-                .map(Record::Payment)
-                .collect(),
+        let len = match stream {
+            Stream::FxRates => snapshot.rates.len(),
+            Stream::Invoices => snapshot.invoices.len(),
+            Stream::Payments => snapshot.payments.len(),
             other => {
                 return Err(PluginError::unsupported(format!(
                     "an exchange-rate or export feed has no {other}"
                 )));
             }
         };
-        let (range, next) = window(&cursor, &snapshot.hash, records.len(), PAGE_SIZE);
+        let (range, next) = window(&cursor, &snapshot.hash, len, PAGE_SIZE);
         let first = range.start == 0;
-        let mut page = Page::new(
-            records
-                .into_iter()
-                .skip(range.start)
-                .take(range.len())
+        let items: Vec<Record> = match stream {
+            Stream::FxRates => snapshot.rates[range]
+                .iter()
+                .cloned()
+                .map(Record::FxRate)
                 .collect(),
-            next,
-        );
+            Stream::Invoices => snapshot.invoices[range]
+                .iter()
+                .cloned()
+                .map(Record::Invoice)
+                .collect(),
+            _ => snapshot.payments[range]
+                .iter()
+                .cloned()
+                .map(Record::Payment)
+                .collect(),
+        };
+        let mut page = Page::new(items, next);
         if first && stream == primary {
             page.problems = snapshot
                 .problems

@@ -277,31 +277,46 @@ fn samples() -> Option<std::path::PathBuf> {
 }
 
 #[test]
-fn the_published_ecb_90_day_history_pages_to_the_end_with_each_rate_once() {
+fn the_published_ecb_histories_page_to_the_end_with_each_rate_once() {
     let Some(dir) = samples() else { return };
-    let bytes = std::fs::read(dir.join("ecb_eurofxref-hist-90d.xml")).unwrap();
-    let expected = arsync_feeds::parse_ecb_xml(&bytes).unwrap().rates.len();
-    let host = Arc::new(MockHost::new().with_file("hist.xml", bytes));
-    let mut instance = round_trip::<FxFeeds>()
-        .create(host, &json!({"path": "hist.xml", "format": "ecb-xml"}))
-        .unwrap();
-    let mut seen = std::collections::BTreeSet::new();
-    let mut cursor: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let page = instance.pull(Stream::FxRates, cursor.as_deref()).unwrap();
-        pages += 1;
-        assert!(page.items.len() <= PAGE_SIZE);
-        for r in &page.items {
-            assert!(seen.insert(r.external_id()), "{} twice", r.external_id());
+    for (file, format) in [
+        ("ecb_eurofxref-hist-90d.xml", "ecb-xml"),
+        ("ecb_eurofxref-hist.csv", "ecb-csv"),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let expected = match format {
+            "ecb-xml" => arsync_feeds::parse_ecb_xml(&bytes),
+            _ => arsync_feeds::parse_ecb_csv(&bytes),
         }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
+        .unwrap()
+        .rates
+        .len();
+        let host = Arc::new(MockHost::new().with_file(file, bytes));
+        let mut instance = round_trip::<FxFeeds>()
+            .create(host, &json!({"path": file, "format": format}))
+            .unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let page = instance.pull(Stream::FxRates, cursor.as_deref()).unwrap();
+            pages += 1;
+            assert!(page.items.len() <= PAGE_SIZE);
+            for r in &page.items {
+                assert!(
+                    seen.insert(r.external_id()),
+                    "{file}: {} twice",
+                    r.external_id()
+                );
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
         }
+        assert_eq!(seen.len(), expected, "{file}");
+        assert!(pages > 2, "{file}: {expected} rates in {pages} pages");
     }
-    assert_eq!(seen.len(), expected);
-    assert!(pages > 2, "{expected} rates in {pages} pages");
 }
 
 #[test]
