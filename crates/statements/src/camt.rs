@@ -15,7 +15,7 @@ use crate::keys::{KeyMaker, is_placeholder_ref};
 use crate::refs::{classify, recognise_refs};
 use crate::{
     Balance, Check, CheckKind, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement,
-    TextEncoding,
+    StatementError, TextEncoding,
 };
 use arsync_model::{
     AccountId, BankEntry, Charge, Counterparty, Currency, Decimal, EntryStatus, ExchangeDetail,
@@ -325,8 +325,14 @@ struct StmtState {
 const CAPTURED: [&str; 6] = ["Id", "CreDtTm", "Acct", "Bal", "TxsSummry", "Ntry"];
 const CONTAINERS: [&str; 3] = ["Stmt", "Rpt", "Ntfctn"];
 
-/// Reads a camt file into `out`.
-pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
+/// Reads a camt file into `out`. A DOCTYPE (and with it any entity declaration) refuses
+/// the whole file: statements never need one, and it is how entity-expansion bombs and
+/// external-entity reads are carried.
+pub(crate) fn parse(
+    text: &str,
+    options: &ParseOptions,
+    out: &mut ParsedFile,
+) -> Result<(), StatementError> {
     let mut rep = Reporter {
         options,
         problems: &mut out.problems,
@@ -439,6 +445,18 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
                 }
                 depth = depth.saturating_sub(1);
             }
+            Event::DocType(d) => {
+                let what = if d.xml10_content().contains("ENTITY") {
+                    "ENTITY"
+                } else {
+                    "DOCTYPE"
+                };
+                return Err(StatementError::Declaration {
+                    file: options.file_name.clone(),
+                    offset: pos,
+                    what,
+                });
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -470,6 +488,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
             "check that this is the bank's camt export and that it is complete",
         );
     }
+    Ok(())
 }
 
 /// The `Ccy` attribute of an amount element (only amounts carry one).

@@ -25,6 +25,19 @@ pub enum StatementError {
         /// The configured encoding.
         encoding: TextEncoding,
     },
+    /// The XML declares a DOCTYPE or entities. Statements never need one, and a DOCTYPE is
+    /// how entity expansion bombs and external-entity reads of local files are carried.
+    #[error(
+        "{file}: byte {offset}: the file contains a {what} declaration, which bank statements never need and which can expand to gigabytes or read local files; the file was refused. Ask the bank for an export without a DOCTYPE, or remove the declaration if the file is known to be safe"
+    )]
+    Declaration {
+        /// File name.
+        file: String,
+        /// Byte offset of the declaration.
+        offset: u64,
+        /// `DOCTYPE` or `ENTITY`.
+        what: &'static str,
+    },
     /// The zip bundle is damaged or uses a feature that cannot be read.
     #[error("{file}: cannot read the zip bundle: {reason}; ask the bank for a fresh export")]
     Zip {

@@ -102,11 +102,11 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<ParsedFile, Stateme
     let text: &str = &decoded.text;
     match kind {
         FormatKind::Camt052 | FormatKind::Camt053 | FormatKind::Camt054 => {
-            camt::parse(text, options, &mut out);
+            camt::parse(text, options, &mut out)?;
         }
         FormatKind::Mt940 | FormatKind::Mt942 => mt940::parse(text, options, &mut out),
         FormatKind::Bai2 => bai2::parse(text, options, &mut out),
-        FormatKind::Ofx => ofx::parse(text, options, &mut out),
+        FormatKind::Ofx => ofx::parse(text, options, &mut out)?,
     }
     for s in &mut out.statements {
         s.check_balance();

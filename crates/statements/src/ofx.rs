@@ -5,7 +5,8 @@
 use crate::fields::{Reporter, account_from, parse_amount};
 use crate::keys::KeyMaker;
 use crate::{
-    Balance, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement, TextEncoding,
+    Balance, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement, StatementError,
+    TextEncoding,
 };
 use arsync_model::{
     BankEntry, Counterparty, Currency, EntryStatus, ExchangeDetail, Money, NaiveDate, RefKind,
@@ -100,8 +101,24 @@ struct StmtFields {
     txs: Vec<TxFields>,
 }
 
-/// Reads an OFX file into `out`.
-pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
+/// Reads an OFX file into `out`. A DOCTYPE or ENTITY declaration anywhere refuses the file
+/// (OFX never needs one; in OFX 2.x XML it would carry entity expansion).
+pub(crate) fn parse(
+    text: &str,
+    options: &ParseOptions,
+    out: &mut ParsedFile,
+) -> Result<(), StatementError> {
+    // The prologue before <OFX> is skipped by the reader below, so it is searched here.
+    let prologue = &text[..text.find("<OFX>").unwrap_or(0)];
+    for (p, _) in prologue.match_indices("<!") {
+        if let Some(what) = declaration(&prologue[p..]) {
+            return Err(StatementError::Declaration {
+                file: options.file_name.clone(),
+                offset: u64::try_from(p).unwrap_or(u64::MAX),
+                what,
+            });
+        }
+    }
     let mut rep = Reporter {
         options,
         problems: &mut out.problems,
@@ -121,6 +138,13 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
         if text[lt..].starts_with("<!--") {
             i = text[lt..].find("-->").map_or(text.len(), |e| lt + e + 3);
             continue;
+        }
+        if let Some(what) = declaration(&text[lt..]) {
+            return Err(StatementError::Declaration {
+                file: options.file_name.clone(),
+                offset: u64::try_from(lt).unwrap_or(u64::MAX),
+                what,
+            });
         }
         if text[lt..].starts_with("<?") || text[lt..].starts_with("<!") {
             i = text[lt..].find('>').map_or(text.len(), |e| lt + e + 1);
@@ -229,6 +253,19 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
             "the entries read so far are kept; ask the bank for the complete file",
         );
         build_statement(s, text, options, &mut keys, &mut rep, &mut out.statements);
+    }
+    Ok(())
+}
+
+/// `DOCTYPE` or `ENTITY` when `at` starts with such a declaration.
+fn declaration(at: &str) -> Option<&'static str> {
+    let head = at.get(2..at.len().min(12))?.to_ascii_uppercase();
+    if head.starts_with("DOCTYPE") {
+        Some("DOCTYPE")
+    } else if head.starts_with("ENTITY") {
+        Some("ENTITY")
+    } else {
+        None
     }
 }
 
