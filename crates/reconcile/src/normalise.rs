@@ -186,9 +186,67 @@ const FILLER: &[&str] = &["NR", "NO", "NUM", "NUMBER", "NUMMER", "REF", "N"];
 /// and cents far more often than invoices.
 const MIN_CORE_LEN: usize = 3;
 
-/// Number tokens in free text. Digit groups joined by single dashes count both as one
-/// number ("2026-0042") and as their parts; a group followed by a decimal separator and
-/// exactly two digits is an amount and is skipped.
+/// Words that join the numbers of a list ("1001 und 1002", "1001 u. 1002"); between two
+/// numbers they are no prefix.
+const CONJUNCTIONS: &[&str] = &[
+    "AND", "UND", "ET", "PLUS", "SOWIE", "OG", "EN", "Y", "E", "U",
+];
+
+/// Marks that separate the numbers of a list ("1001/1002", "1001, 1002 & 1003", "1001 + 1002").
+const LIST_MARKS: &[char] = &['/', ',', ';', '&', '+'];
+
+/// Most digit groups read together as one number ("NM 26 1010" is three).
+const MAX_JOINED: usize = 4;
+
+/// Whether the text between two numbers only lists them: list marks, conjunctions and
+/// words that say "number", nothing else (", " / " & " / " und " / ", Nr. ").
+fn lists(gap: &[char]) -> bool {
+    let gap: String = gap.iter().collect();
+    let mut pieces = gap.split_whitespace().peekable();
+    pieces.peek().is_some()
+        && pieces.all(|piece| {
+            if piece.chars().all(|c| LIST_MARKS.contains(&c)) {
+                return true;
+            }
+            let word = piece
+                .trim_start_matches(LIST_MARKS)
+                .trim_end_matches(['.', ':', '#'])
+                .to_ascii_uppercase();
+            !word.is_empty()
+                && word.chars().all(|c| c.is_ascii_alphabetic())
+                && (CONJUNCTIONS.contains(&word.as_str()) || FILLER.contains(&word.as_str()))
+        })
+}
+
+/// Digit groups read together: joined by single dashes or single spaces ("2026-0042",
+/// "NM 26 1010"), with the letters written before the first group.
+struct Chain {
+    /// (start, end) of each digit group, in chars.
+    groups: Vec<(usize, usize)>,
+    /// Where the prefix starts and what it says, uppercase.
+    prefix: Option<(usize, String)>,
+}
+
+impl Chain {
+    fn start(&self) -> usize {
+        self.prefix
+            .as_ref()
+            .map_or(self.groups.first().map_or(0, |g| g.0), |(j, _)| *j)
+    }
+
+    fn end(&self) -> usize {
+        self.groups.last().map_or(0, |g| g.1)
+    }
+}
+
+/// Number tokens in free text. Digit groups joined by a single dash or space count both as
+/// one number ("2026-0042", "NM 26 1010") and as their parts; a group followed by a
+/// decimal separator and exactly two digits is an amount and is skipped. In a list
+/// ("INV 1001, 1002 & 1003", "NM-26-1001 / 1021") a bare number takes the prefix of the
+/// list's first number and, when it is as long as that number's last group, its leading
+/// groups too ("1021" after "NM-26-1001" is "NM-26-1021"), as payers write lists. Shorter
+/// shorthand ("1001/02") and ranges ("1001-1003") are not expanded: only what is written
+/// is read.
 pub(crate) fn number_tokens(text: &str) -> Vec<NumberToken> {
     let chars: Vec<char> = text.chars().collect();
     let mut groups: Vec<(usize, usize)> = Vec::new();
@@ -231,38 +289,81 @@ pub(crate) fn number_tokens(text: &str) -> Vec<NumberToken> {
             .collect::<String>();
         (j < end && !FILLER.contains(&word.as_str())).then_some((j, word))
     };
+    // Chains of groups, amounts left out (an amount between two groups keeps them apart).
+    let mut chains: Vec<Chain> = Vec::new();
+    for g in groups.into_iter().filter(|g| !is_amount(*g)) {
+        if let Some(last) = chains.last_mut()
+            && let Some(&(_, e)) = last.groups.last()
+            && g.0 == e + 1
+            && matches!(chars[e], '-' | ' ')
+        {
+            last.groups.push(g);
+            continue;
+        }
+        let mut prefix = prefix_of(g.0);
+        // "1001 und 1002": a conjunction between two numbers lists them.
+        if let (Some((j, word)), Some(prev)) = (&prefix, chains.last())
+            && CONJUNCTIONS.contains(&word.as_str())
+            && chars[prev.end()..*j]
+                .iter()
+                .all(|c| c.is_whitespace() || LIST_MARKS.contains(c))
+        {
+            prefix = None;
+        }
+        chains.push(Chain {
+            groups: vec![g],
+            prefix,
+        });
+    }
+    let digits_of = |gs: &[(usize, usize)]| -> String {
+        gs.iter().flat_map(|(s, e)| chars[*s..*e].iter()).collect()
+    };
     let mut tokens = Vec::new();
-    let push = |s: usize, e: usize, digits: String, tokens: &mut Vec<NumberToken>| {
+    let mut push = |digits: String, prefix: Option<String>, from: usize, to: usize| {
         let core = strip_zeros(&digits);
         if core.len() >= MIN_CORE_LEN {
-            let prefix = prefix_of(s);
-            let from = prefix.as_ref().map_or(s, |(j, _)| *j);
             tokens.push(NumberToken {
                 core,
-                prefix: prefix.map(|(_, word)| word),
-                raw: chars[from..e].iter().collect(),
+                prefix,
+                raw: chars[from..to].iter().collect(),
             });
         }
     };
-    let mut g = 0;
-    while g < groups.len() {
-        let (s, e) = groups[g];
-        if is_amount(groups[g]) {
-            g += 1;
-            continue;
+    // The first number of the list the current chain belongs to.
+    let mut head: Option<usize> = None;
+    for (c, chain) in chains.iter().enumerate() {
+        for k in 0..chain.groups.len() {
+            for m in k..chain.groups.len().min(k + MAX_JOINED) {
+                let prefix = if k == 0 { chain.prefix.as_ref() } else { None };
+                push(
+                    digits_of(&chain.groups[k..=m]),
+                    prefix.map(|(_, w)| w.clone()),
+                    prefix.map_or(chain.groups[k].0, |(j, _)| *j),
+                    chain.groups[m].1,
+                );
+            }
         }
-        push(s, e, chars[s..e].iter().collect(), &mut tokens);
-        // Dash-joined groups as one number.
-        let mut end = e;
-        let mut digits: String = chars[s..e].iter().collect();
-        let mut h = g + 1;
-        while h < groups.len() && groups[h].0 == end + 1 && chars[end] == '-' {
-            digits.extend(&chars[groups[h].0..groups[h].1]);
-            end = groups[h].1;
-            push(s, end, digits.clone(), &mut tokens);
-            h += 1;
+        let listed =
+            c > 0 && chain.prefix.is_none() && lists(&chars[chains[c - 1].end()..chain.start()]);
+        match head.filter(|_| listed) {
+            Some(h) => {
+                let first = &chains[h];
+                let (lead, last) = first.groups.split_at(first.groups.len() - 1);
+                let width = last.first().map_or(0, |(s, e)| e - s);
+                let own = digits_of(&chain.groups);
+                if chain.groups.len() == 1 && !lead.is_empty() && own.len() == width {
+                    push(
+                        digits_of(lead) + &own,
+                        first.prefix.as_ref().map(|(_, w)| w.clone()),
+                        first.start(),
+                        chain.end(),
+                    );
+                } else if let Some((_, word)) = &first.prefix {
+                    push(own, Some(word.clone()), first.start(), chain.end());
+                }
+            }
+            None => head = Some(c),
         }
-        g += 1;
     }
     tokens
 }
@@ -339,6 +440,95 @@ mod tests {
         assert!(cores("EUR 1190.00 paid").is_empty());
         assert!(cores("1.190,00 EUR").is_empty());
         assert_eq!(cores("INV 1001 EUR 2365,00"), vec!["1001"]);
+    }
+
+    fn found(text: &str) -> Vec<(String, Option<String>)> {
+        number_tokens(text)
+            .into_iter()
+            .map(|t| (t.core, t.prefix))
+            .collect()
+    }
+
+    fn has(text: &str, core: &str, prefix: Option<&str>) -> bool {
+        found(text)
+            .iter()
+            .any(|(c, p)| c == core && p.as_deref() == prefix)
+    }
+
+    #[test]
+    fn an_invoice_number_written_with_spaces_for_dashes_is_read_whole() {
+        for text in [
+            "Facture NM 26 1010 merci",
+            "NM26 1010",
+            "NM 26-1010",
+            "NM-26-1010",
+        ] {
+            assert!(has(text, "261010", Some("NM")), "{text}: {:?}", found(text));
+        }
+        // The parts are still read on their own.
+        assert!(cores("Facture NM 26 1010 merci").contains(&"1010".to_owned()));
+    }
+
+    #[test]
+    fn a_bare_number_in_a_list_takes_the_leading_groups_of_the_first() {
+        let text = "INV NM-26-1001 / 1021 less bank charges";
+        assert!(has(text, "261001", Some("NM")), "{:?}", found(text));
+        assert!(has(text, "261021", Some("NM")), "{:?}", found(text));
+        let text = "NM-26-1001/1021/1022";
+        assert!(has(text, "261021", Some("NM")) && has(text, "261022", Some("NM")));
+    }
+
+    #[test]
+    fn a_bare_number_in_a_list_takes_the_prefix_of_the_first() {
+        for text in [
+            "INV 1001, 1002 & 1003",
+            "INV 1001 + 1002 + 1003",
+            "INV 1001; 1002 und 1003",
+            "INV 1001, 1002 u. 1003",
+        ] {
+            for core in ["1001", "1002", "1003"] {
+                assert!(has(text, core, Some("INV")), "{text}: {:?}", found(text));
+            }
+        }
+        let text = "Rechnung 1001 + 1002";
+        assert!(has(text, "1002", Some("RECHNUNG")), "{:?}", found(text));
+        // A conjunction is never taken for a prefix of its own.
+        assert!(
+            !found("Rechnung 1001 und 1002")
+                .iter()
+                .any(|(_, p)| p.as_deref() == Some("UND"))
+        );
+    }
+
+    #[test]
+    fn shorthand_and_ranges_are_not_guessed() {
+        // "1001-1003" may mean three invoices; only the two written are read.
+        assert!(!cores("INV 1001-1003").contains(&"1002".to_owned()));
+        // "/21" and "/02" are shorthand for 1021 and 1002: not expanded.
+        let text = "NM-26-1001/21";
+        assert!(
+            !cores(text).contains(&"261021".to_owned()),
+            "{:?}",
+            found(text)
+        );
+        assert!(!cores("INV 1001/02").contains(&"1002".to_owned()));
+        // A number outside the list does not inherit anything.
+        let text = "NM-26-1001 paid on 2026 11 18, ref 1021";
+        assert!(
+            !cores(text).contains(&"261021".to_owned()),
+            "{:?}",
+            found(text)
+        );
+    }
+
+    #[test]
+    fn an_amount_between_numbers_ends_the_list() {
+        let text = "NM-26-1001 EUR 4760,00 / 1021";
+        assert!(
+            !cores(text).contains(&"261021".to_owned()),
+            "{:?}",
+            found(text)
+        );
     }
 
     #[test]
