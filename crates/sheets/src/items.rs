@@ -313,6 +313,34 @@ enum RowKind {
     Payment,
 }
 
+/// Whether a cell's text labels a total or subtotal, possibly followed by what it sums.
+fn is_total_label(text: &str) -> bool {
+    const LABELS: [&str; 17] = [
+        "total",
+        "totals",
+        "summe",
+        "gesamt",
+        "gesamtsumme",
+        "endsumme",
+        "zwischensumme",
+        "teilsumme",
+        "total general",
+        "grand total",
+        "sum",
+        "subtotal",
+        "sub total",
+        "sous total",
+        "total client",
+        "somme",
+        "totaal",
+    ];
+    let t = normalize_header(text);
+    LABELS.iter().any(|label| {
+        t.strip_prefix(label)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
 fn kind_from_text(text: &str) -> Option<RowKind> {
     let t = normalize_header(text);
     const INVOICE: [&str; 9] = [
@@ -558,23 +586,19 @@ impl RowReader<'_> {
         }
     }
 
-    /// A totals line under the list: no number, and a cell saying "Total" or "Summe".
+    /// A totals or subtotal line: it names no invoice (or names a total where the number
+    /// goes), carries no issue or due date, and a cell reads "Total", "Summe",
+    /// "Zwischensumme", "Sous-total" or such, alone or followed by the customer it sums
+    /// ("Summe Müller GmbH", as DATEV and SAP lists print between customers).
     fn is_totals_row(&self) -> bool {
-        self.text(Field::InvoiceNumber).is_none()
-            && self.row.cells.iter().any(|c| {
-                let t = normalize_header(&c.text());
-                [
-                    "total",
-                    "totals",
-                    "summe",
-                    "gesamt",
-                    "gesamtsumme",
-                    "total general",
-                    "grand total",
-                    "sum",
-                ]
-                .contains(&t.as_str())
-            })
+        let number_is_label = match self.text(Field::InvoiceNumber) {
+            None => true,
+            Some(t) => is_total_label(&t),
+        };
+        number_is_label
+            && self.cell(Field::IssueDate).is_none()
+            && self.cell(Field::DueDate).is_none()
+            && self.row.cells.iter().any(|c| is_total_label(&c.text()))
     }
 
     fn row_hash(&self) -> String {
