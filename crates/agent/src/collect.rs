@@ -12,13 +12,13 @@
 use crate::Agent;
 use crate::error::{AgentError, Result};
 use crate::outbox::PushReport;
-use crate::{EVENTS_NAMESPACE, TASKS_NAMESPACE};
+use crate::{EVENTS_NAMESPACE, STATUSES_NAMESPACE, TASKS_NAMESPACE};
 use arsync_collect::{
     CollectInputs, InterestSettings, ItemStatus, PaymentHistory, RateTables, StateEvent, TaskPlan,
-    overdue_statuses, plan_tasks,
+    overdue_status, overdue_statuses, plan_tasks,
 };
 use arsync_config::Jurisdiction;
-use arsync_model::{CollectionTask, OverdueStatus, TaskState};
+use arsync_model::{CollectionState, CollectionTask, OverdueStatus, TaskState};
 use arsync_sdk::{Outgoing, PushAction};
 use arsync_store::{OutboxItem, Store, Which, Write, Written, canonical_json};
 use chrono::NaiveDate;
@@ -48,6 +48,9 @@ pub struct CollectRun {
     pub dry_run: bool,
     /// The status of every open invoice, with the reasoning.
     pub statuses: Vec<ItemStatus>,
+    /// Invoices paid, credited or voided since a status was last written for them: their
+    /// settled status is written once, so the books stop showing them overdue.
+    pub settled: Vec<OverdueStatus>,
     /// Tasks created, reopened, closed and unchanged.
     pub plan: TaskPlan,
     /// Write-backs queued by this run (in a dry run: that would be queued).
@@ -88,6 +91,19 @@ fn status_version(status: &OverdueStatus) -> String {
         "open": status.open,
         "compensation": status.compensation,
     }))
+}
+
+/// The key a status is kept under in `collect.statuses`: `connection/item`.
+fn status_key(status: &OverdueStatus) -> String {
+    format!("{}/{}", status.connection, status.item_id)
+}
+
+/// What was last queued for an invoice's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct WrittenStatus {
+    version: String,
+    state: CollectionState,
+    as_of: NaiveDate,
 }
 
 fn task_state(task: &CollectionTask) -> String {
@@ -153,10 +169,37 @@ impl<S: Store> Agent<'_, S> {
             history: &history,
         };
         let statuses = overdue_statuses(&inputs, &settings.aging, interest.as_ref(), as_of);
+        let last_written: BTreeMap<String, WrittenStatus> = self
+            .store
+            .docs(STATUSES_NAMESPACE)
+            .await?
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, serde_json::from_value(value).ok()?)))
+            .collect();
+        let open_keys: BTreeSet<String> = statuses.iter().map(|s| status_key(&s.status)).collect();
+        let settled: Vec<OverdueStatus> = invoices
+            .iter()
+            .filter(|i| {
+                let key = format!("{}/{}", i.origin.connection, i.origin.external_id);
+                !open_keys.contains(&key)
+                    && last_written
+                        .get(&key)
+                        .is_some_and(|w| w.state != CollectionState::Settled)
+            })
+            .map(|i| {
+                let mut status = overdue_status(&inputs, i, &settings.aging, None, as_of).status;
+                status.state = CollectionState::Settled;
+                status.ladder_step = None;
+                status.action = None;
+                status
+            })
+            .collect();
         let plan = plan_tasks(&inputs, &previous, as_of);
 
         let mut notes = Vec::new();
-        let wanted = self.wanted_pushes(&statuses, &plan, &mut notes).await?;
+        let to_write: Vec<&OverdueStatus> =
+            statuses.iter().map(|s| &s.status).chain(&settled).collect();
+        let wanted = self.wanted_pushes(&to_write, &plan, &mut notes).await?;
         let mut queued = Vec::new();
         let mut already_queued = 0;
         for (item, _) in &wanted {
@@ -191,6 +234,7 @@ impl<S: Store> Agent<'_, S> {
                 as_of,
                 dry_run,
                 statuses,
+                settled,
                 plan,
                 queued,
                 already_queued,
@@ -208,6 +252,18 @@ impl<S: Store> Agent<'_, S> {
                 value: serde_json::to_value(task).unwrap_or_default(),
             });
         }
+        for status in &to_write {
+            let written = WrittenStatus {
+                version: status_version(status),
+                state: status.state,
+                as_of,
+            };
+            writes.push(Write::PutDoc {
+                namespace: STATUSES_NAMESPACE.into(),
+                key: status_key(status),
+                value: serde_json::to_value(&written).unwrap_or_default(),
+            });
+        }
         for (item, _) in wanted {
             writes.push(Write::Enqueue(item));
         }
@@ -216,6 +272,7 @@ impl<S: Store> Agent<'_, S> {
             subject: as_of.to_string(),
             detail: serde_json::json!({
                 "statuses": statuses.len(),
+                "settled": settled.len(),
                 "tasks_new": plan.new.len(),
                 "tasks_reopened": plan.reopened.len(),
                 "tasks_closed": plan.closed.len(),
@@ -245,6 +302,7 @@ impl<S: Store> Agent<'_, S> {
             as_of,
             dry_run,
             statuses,
+            settled,
             plan,
             queued,
             already_queued,
@@ -349,14 +407,11 @@ impl<S: Store> Agent<'_, S> {
     /// The outbox items this run wants, for connections whose plugin declares the push.
     async fn wanted_pushes(
         &self,
-        statuses: &[ItemStatus],
+        statuses: &[&OverdueStatus],
         plan: &TaskPlan,
         notes: &mut Vec<String>,
     ) -> Result<Vec<(OutboxItem, PushAction)>> {
-        let mut involved: BTreeSet<&str> = statuses
-            .iter()
-            .map(|s| s.status.connection.as_str())
-            .collect();
+        let mut involved: BTreeSet<&str> = statuses.iter().map(|s| s.connection.as_str()).collect();
         involved.extend(
             plan.new
                 .iter()
@@ -369,8 +424,7 @@ impl<S: Store> Agent<'_, S> {
             can.insert(name, self.push_capabilities(name, notes).await);
         }
         let mut wanted = Vec::new();
-        for s in statuses {
-            let status = &s.status;
+        for status in statuses.iter().copied() {
             if !can.get(status.connection.as_str()).is_some_and(|c| c.0) {
                 continue;
             }

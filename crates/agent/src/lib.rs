@@ -50,6 +50,7 @@
 //! | `reconcile.matches` | receipt id | a [`StoredDecision`]: the decision, its digest and who settled it |
 //! | `collect.events` | event key | an [`arsync_collect::StateEvent`] |
 //! | `collect.tasks` | task key | the [`arsync_model::CollectionTask`] as last planned |
+//! | `collect.statuses` | `connection/item` | the version and state of the status last queued |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -81,6 +82,8 @@ pub const MEMORY_NAMESPACE: &str = "reconcile.memory";
 pub const MATCHES_NAMESPACE: &str = "reconcile.matches";
 /// Document namespace of recorded collection states.
 pub const EVENTS_NAMESPACE: &str = "collect.events";
+/// Document namespace of the statuses last queued for write-back, keyed `connection/item`.
+pub const STATUSES_NAMESPACE: &str = "collect.statuses";
 /// Document namespace of collection tasks, keyed by task key.
 pub const TASKS_NAMESPACE: &str = "collect.tasks";
 

@@ -1,8 +1,8 @@
 //! Overdue statuses and collection tasks, queued and written back once.
 
-use crate::support::{Book, date};
+use crate::support::{Book, Ledger, date, invoice};
 use arsync_collect::{StateEvent, StateKind, StateTarget};
-use arsync_model::{CollectionState, TaskState};
+use arsync_model::{CollectionState, DocumentStatus, TaskState};
 use arsync_store::{OutboxState, Store};
 use chrono::{TimeZone, Utc};
 use sha2::{Digest, Sha256};
@@ -232,4 +232,53 @@ async fn an_event_without_a_reason_is_refused_with_the_fix() {
         .unwrap_err();
     assert!(err.to_string().contains("why"), "{err}");
     assert!(book.agent().events().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_invoice_paid_after_its_status_was_written_gets_one_settled_status() {
+    let book = Book::with(&[Ledger {
+        name: "books",
+        settings: "path = \"ledger.json\"",
+    }])
+    .await;
+    let ledger = book.dir.path().join("ledger.json");
+    let mut invoices = vec![
+        invoice("INV-1", "acme", "800.00", date(2026, 2, 1)),
+        invoice("INV-2", "acme", "200.00", date(2026, 2, 1)),
+    ];
+    std::fs::write(&ledger, serde_json::to_vec(&invoices).unwrap()).unwrap();
+    book.agent().sync(&[]).await.unwrap();
+    let as_of = date(2026, 3, 20);
+    let first = book.agent().collect(as_of, false).await.unwrap();
+    assert_eq!(first.statuses.len(), 2);
+    assert!(first.settled.is_empty());
+
+    // The customer pays INV-1 in full; the books say so in a new version.
+    invoices[0].status = DocumentStatus::Paid;
+    invoices[0].open_amount = "0".parse().unwrap();
+    invoices[0].origin.source_version = Some("2".into());
+    std::fs::write(&ledger, serde_json::to_vec(&invoices).unwrap()).unwrap();
+    book.agent().sync(&[]).await.unwrap();
+
+    let after = book.agent().collect(as_of, false).await.unwrap();
+    assert_eq!(after.statuses.len(), 1, "only INV-2 is open");
+    assert_eq!(after.settled.len(), 1);
+    assert_eq!(after.settled[0].item_id, "INV-1");
+    assert_eq!(after.settled[0].state, CollectionState::Settled);
+    assert!(after.settled[0].open.is_zero());
+    let settled: Vec<_> = after
+        .queued
+        .iter()
+        .filter(|q| q.action == "status")
+        .collect();
+    assert_eq!(settled.len(), 1);
+    assert!(settled[0].target.contains("INV-1"));
+    assert!(
+        after.plan.closed.iter().any(|t| t.key.contains("INV-1")),
+        "its task closes"
+    );
+
+    let again = book.agent().collect(as_of, false).await.unwrap();
+    assert!(again.settled.is_empty(), "written once");
+    assert!(again.queued.is_empty());
 }
