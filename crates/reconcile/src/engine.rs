@@ -44,6 +44,8 @@ struct Scored {
     reasons: Vec<RuleHit>,
     customer: usize,
     reference_prefix: Option<String>,
+    /// What keeps this candidate from being applied without review, whatever its score.
+    doubts: Vec<RuleHit>,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +226,15 @@ impl Engine<'_> {
                 Err(e) => rate_error = Some(e),
             }
         }
+        // An overpayment is judged against the customer's other open items: when they
+        // change, the proposal must be made again.
+        for s in scored.iter().filter(|s: &&Scored| s.plan.fit == Fit::Over) {
+            depends.extend(
+                book.customer_items[book.items[s.items[0]].customer]
+                    .iter()
+                    .copied(),
+            );
+        }
         let mut info = SubsetInfo::default();
         if !scored.iter().any(|s: &Scored| s.plan.fit.settles())
             && let Payer::Known { customer, .. } = &ev.payer
@@ -330,6 +341,7 @@ impl Engine<'_> {
                 ));
             }
         }
+        limits.extend(best.doubts.iter().cloned());
         if best.source == Source::Subset && info.exhausted {
             limits.push(hit(
                 Rule::SubsetBudgetExhausted,
@@ -524,11 +536,22 @@ impl Engine<'_> {
             Payer::Ambiguous { hit: h, .. } => reasons.push(h.clone()),
             Payer::Unknown => {}
         }
+        let mut doubts = Vec::new();
         confidence += match plan.fit {
             Fit::Exact => dec(30, 2),
             Fit::Fee => dec(25, 2),
             Fit::FxBand => dec(20, 2),
-            Fit::Partial | Fit::Over => dec(10, 2),
+            Fit::Partial => dec(10, 2),
+            Fit::Over => match self.absorbing_items(r, items, &plan, remaining) {
+                // Settling one item and parking the rest as credit is the weakest reading
+                // when the rest could pay the customer's other items: any combination that
+                // settles within the fee tolerance must rank above it.
+                Some(doubt) => {
+                    doubts.push(doubt);
+                    dec(-20, 2)
+                }
+                None => dec(10, 2),
+            },
         };
         if source == Source::Subset {
             reasons.push(hit(
@@ -575,7 +598,75 @@ impl Engine<'_> {
             reasons,
             customer,
             reference_prefix,
+            doubts,
         }))
+    }
+
+    /// When an overpayment is larger than the fee tolerance and the customer of the items
+    /// has other items open in their currency that the excess could go to, the reason to
+    /// review it, naming those items.
+    fn absorbing_items(
+        &self,
+        r: &Receipt,
+        items: &[usize],
+        plan: &Plan,
+        remaining: &[Decimal],
+    ) -> Option<RuleHit> {
+        let book = self.book();
+        let excess = plan
+            .left
+            .iter()
+            .find(|x| x.kind == crate::outcome::ResidualKind::Overpayment)?
+            .amount;
+        let allowance = self
+            .ctx
+            .settings
+            .fee_allowance(excess.currency, r.amount.amount);
+        if excess.amount <= allowance {
+            return None;
+        }
+        let first = &book.items[*items.first()?];
+        let others: Vec<usize> = book.customer_items[first.customer]
+            .iter()
+            .copied()
+            .filter(|i| {
+                let it = &book.items[*i];
+                !items.contains(i)
+                    && it.kind == ItemKind::Invoice
+                    && it.currency == first.currency
+                    && remaining[*i] > Decimal::ZERO
+            })
+            .collect();
+        if others.is_empty() {
+            return None;
+        }
+        const NAMED: usize = 3;
+        let mut named: Vec<String> = others
+            .iter()
+            .take(NAMED)
+            .map(|i| {
+                format!(
+                    "{} ({} open)",
+                    book.items[*i].number,
+                    crate::residuals::shown(
+                        remaining[*i],
+                        first.currency,
+                        self.ctx.settings.rounding
+                    )
+                )
+            })
+            .collect();
+        if others.len() > NAMED {
+            named.push(format!("{} more", others.len() - NAMED));
+        }
+        Some(hit(
+            Rule::OverpaymentWithOpenItems,
+            format!(
+                "the {excess} excess could pay {} of {} as well",
+                crate::explain::list(&named),
+                self.customer_name(first.customer)
+            ),
+        ))
     }
 
     fn commit(

@@ -6,7 +6,7 @@ use crate::outcome::{Decision, RuleHit};
 use crate::receipt::Receipt;
 use rust_decimal::Decimal;
 
-fn list(names: &[String]) -> String {
+pub(crate) fn list(names: &[String]) -> String {
     match names {
         [] => "nothing".to_owned(),
         [one] => one.clone(),

@@ -74,6 +74,9 @@ pub enum Rule {
     PartialPayment,
     /// More than what is open: the excess is unapplied credit on the customer.
     Overpayment,
+    /// An overpayment beyond the fee tolerance while the customer has other open items
+    /// that could take the excess: which items the payer meant is for a person to say.
+    OverpaymentWithOpenItems,
     /// Several of the customer's open items add up to the amount.
     SubsetSum,
     /// The only open item with this amount.
@@ -123,6 +126,7 @@ impl Rule {
             Rule::FxBand => "fx_band",
             Rule::PartialPayment => "partial_payment",
             Rule::Overpayment => "overpayment",
+            Rule::OverpaymentWithOpenItems => "overpayment_with_open_items",
             Rule::SubsetSum => "subset_sum",
             Rule::OnlyItemWithAmount => "only_item_with_amount",
             Rule::DueDateProximity => "due_date_proximity",

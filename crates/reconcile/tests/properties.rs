@@ -319,6 +319,7 @@ fn check(case: &Case, out: &Outcome) -> Result<(), TestCaseError> {
                 Rule::SubsetBudgetExhausted,
                 Rule::PendingEntry,
                 Rule::BelowThreshold,
+                Rule::OverpaymentWithOpenItems,
             ] {
                 prop_assert!(
                     !m.fired(doubt),
@@ -336,6 +337,7 @@ fn check(case: &Case, out: &Outcome) -> Result<(), TestCaseError> {
                         | Rule::SubsetBudgetExhausted
                         | Rule::PendingEntry
                         | Rule::BelowThreshold
+                        | Rule::OverpaymentWithOpenItems
                 )),
                 "suggested without a reason: {}",
                 m.explanation
