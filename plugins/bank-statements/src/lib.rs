@@ -61,6 +61,7 @@ use arsync_statements::{
 use cursor::Inbox;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 /// The name recorded as the connection in every entry's origin.
 pub const CONNECTION: &str = "bank-statements";
@@ -80,6 +81,9 @@ pub struct BankStatements {
     patterns: Vec<String>,
     encoding: Option<TextEncoding>,
     zip_limit: u64,
+    /// The last file read, by content key, so a statement delivered over several pages is
+    /// parsed once.
+    parsed: Option<(String, Arc<FilePage>)>,
 }
 
 fn patterns(map: &Map<String, Value>) -> Result<Vec<String>, PluginError> {
@@ -321,6 +325,7 @@ impl Connector for BankStatements {
             patterns: patterns(map)?,
             encoding: encoding(map)?,
             zip_limit: zip_limit(map)?,
+            parsed: None,
         })
     }
 
@@ -337,23 +342,26 @@ impl Connector for BankStatements {
             let Some(start) = inbox.start_of(&key) else {
                 continue;
             };
-            let file = self.read(&path, &bytes)?;
+            let file = match &self.parsed {
+                Some((k, file)) if *k == key => Arc::clone(file),
+                _ => {
+                    let file = Arc::new(self.read(&path, &bytes)?);
+                    self.parsed = Some((key.clone(), Arc::clone(&file)));
+                    file
+                }
+            };
             let len = file.entries.len();
             let start = start.min(len);
             let end = start.saturating_add(ENTRIES_PER_PAGE).min(len);
             let mut page = Page::new(
-                file.entries
-                    .into_iter()
-                    .skip(start)
-                    .take(end - start)
-                    .collect(),
+                file.entries.get(start..end).unwrap_or_default().to_vec(),
                 Some(inbox.advanced(&key, end, len)),
             );
             if start == 0 {
                 for warning in &file.warnings {
                     self.host.log(Level::Warn, warning);
                 }
-                page.problems = file.problems;
+                page.problems = file.problems.clone();
             }
             return Ok(page);
         }

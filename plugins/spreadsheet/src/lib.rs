@@ -31,17 +31,21 @@
 //! file's sha256 (`sha256:<hex>@<offset>` while paging, `sha256:<hex>` once delivered): an
 //! unchanged file yields an empty page on the next pull, a changed file is delivered again
 //! from the start and the store's upsert by external id keeps one copy of each record.
-//! Rows removed from the file are sent again as tombstones (status `deleted`): the plugin
-//! remembers the documents of the last two versions of the file in the journal
-//! `<stem>.arsync.json` in the `output` folder, so `output` must be writable for this (without
-//! it a warning is logged). In an open-items list a row usually disappears because the item
-//! was settled; arsync cannot tell that from a deletion, so it is sent as deleted. Records
-//! carry no `source_version` (a row hash is not an ordered version), so the store replaces
-//! a record whose content changed. Rows that cannot be read are reported in the first `invoices` page's `problems` as
+//! Records carry no `source_version` (a row hash is not an ordered version), so the store
+//! replaces a record whose content changed. Origins carry the connection name
+//! `spreadsheet`.
+//!
+//! Rows removed from the file are sent again, after the rows read, as tombstones (status
+//! `deleted`): the plugin remembers the documents of the last two versions of the file in
+//! the journal `<stem>.arsync.json` in the `output` folder, so `output` must be writable for
+//! this (without it a warning is logged). In an open-items list a row usually disappears
+//! because the item was settled; arsync cannot tell that from a deletion, so it is sent as
+//! deleted.
+//!
+//! Rows that cannot be read are reported in the first `invoices` page's `problems` as
 //! `invalid_data` with file, sheet and row; every other row is delivered. A file that cannot
 //! be read at all fails the pull: `invalid_config` naming the setting to change (`sheet`,
-//! `header_row`, `columns`) or `invalid_data` naming the file. Origins carry the connection
-//! name `spreadsheet`.
+//! `header_row`, `columns`) or `invalid_data` naming the file.
 //!
 //! # Pushing
 //!
