@@ -11,7 +11,7 @@
 
 use crate::fields::{Reporter, account_from};
 use crate::keys::KeyMaker;
-use crate::{Balance, Check, CheckKind, ParseOptions, ParsedFile, Position, Statement};
+use crate::{Balance, Check, CheckKind, ParseOptions, Position, Statement};
 use arsync_model::{BankEntry, Counterparty, Currency, Decimal, EntryStatus, Money, NaiveDate};
 
 /// The version a BAI2 file header (`01`) states in its ninth field.
@@ -168,11 +168,9 @@ struct Group {
 }
 
 /// Reads a BAI2 file into `out`.
-pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
-    let mut rep = Reporter {
-        options,
-        problems: &mut out.problems,
-    };
+pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
+    let options = rep.options;
+    let mut statements: Vec<Statement> = Vec::new();
     let mut keys = KeyMaker::default();
     let recs = join_continuations(records(text));
     let usd = Currency::parse("USD").ok();
@@ -240,14 +238,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
                     stated_credits: None,
                     stated_debits: None,
                 };
-                read_summaries(
-                    &f[2.min(f.len())..],
-                    currency,
-                    as_of,
-                    rec.line,
-                    &mut a,
-                    &mut rep,
-                );
+                read_summaries(&f[2.min(f.len())..], currency, as_of, rec.line, &mut a, rep);
                 if let Some(g) = group.as_mut() {
                     g.accounts += 1;
                 }
@@ -264,7 +255,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
                     continue;
                 };
                 let as_of = group.as_ref().and_then(|g| g.as_of);
-                if let Some(e) = read_detail(rec, &f, a, as_of, options, &mut keys, &mut rep) {
+                if let Some(e) = read_detail(rec, &f, a, as_of, options, &mut keys, rep) {
                     a.st.entries.push(e);
                 }
             }
@@ -278,7 +269,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
                 if let Some(g) = group.as_mut() {
                     g.control += total.unwrap_or(a.control);
                 }
-                out.statements.push(a.st);
+                statements.push(a.st);
             }
             "98" => {
                 if let Some(g) = group.take() {
@@ -351,9 +342,9 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
             "the account has no trailer (49); the file is truncated",
             "the entries read are kept, but nothing proves they are complete; ask the bank for the whole file",
         );
-        out.statements.push(a.st);
+        statements.push(a.st);
     }
-    out.checks.extend(file_checks);
+    rep.replay(statements, file_checks);
 }
 
 fn implied_scale(s: &str, scale: u32) -> Option<Decimal> {

@@ -14,7 +14,7 @@ use crate::fields::{Reporter, account_from, parse_amount};
 use crate::keys::{KeyMaker, is_placeholder_ref};
 use crate::refs::{classify, recognise_refs};
 use crate::{
-    Balance, Check, CheckKind, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement,
+    Balance, Check, CheckKind, Format, FormatKind, ParseOptions, Position, Statement,
     StatementError, TextEncoding,
 };
 use arsync_model::{
@@ -22,6 +22,7 @@ use arsync_model::{
     Money, NaiveDate, StructuredRef,
 };
 use quick_xml::events::Event;
+use std::io::BufRead;
 
 /// Recognises camt.052/053/054 and its version from the namespace, or from the message
 /// element when the namespace is missing or bank-specific.
@@ -301,8 +302,18 @@ fn sign_of(t: &Tree, n: usize) -> Option<Decimal> {
     }
 }
 
+impl StmtState {
+    fn position(&self) -> Position {
+        Position::Element {
+            path: format!("{}[{}]", self.container, self.index),
+            offset: self.offset,
+        }
+    }
+}
+
 /// What is being read in the current statement.
 struct StmtState {
+    container: &'static str,
     index: usize,
     offset: u64,
     id: Option<String>,
@@ -315,6 +326,8 @@ struct StmtState {
     summary: Option<Tree>,
     entries: Vec<BankEntry>,
     checks: Vec<Check>,
+    /// Whether the statement's header has been delivered.
+    begun: bool,
     ntry_count: u64,
     ntry_abs: Decimal,
     ntry_net: Decimal,
@@ -328,18 +341,16 @@ const CONTAINERS: [&str; 3] = ["Stmt", "Rpt", "Ntfctn"];
 /// Reads a camt file into `out`. A DOCTYPE (and with it any entity declaration) refuses
 /// the whole file: statements never need one, and it is how entity-expansion bombs and
 /// external-entity reads are carried.
-pub(crate) fn parse(
-    text: &str,
-    options: &ParseOptions,
-    out: &mut ParsedFile,
+pub(crate) fn parse<R: BufRead>(
+    text: R,
+    kind: FormatKind,
+    rep: &mut Reporter<'_>,
 ) -> Result<(), StatementError> {
-    let mut rep = Reporter {
-        options,
-        problems: &mut out.problems,
-    };
-    let kind = out.format.kind;
+    let options = rep.options;
     let mut keys = KeyMaker::default();
-    let mut reader = quick_xml::Reader::from_str(text);
+    let mut reader = quick_xml::Reader::from_reader(text);
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut emitted = 0usize;
     let mut depth: usize = 0;
     let mut container_depth: Option<usize> = None;
     let mut stmt: Option<StmtState> = None;
@@ -352,7 +363,8 @@ pub(crate) fn parse(
     let mut broken = false;
     loop {
         let pos = reader.buffer_position();
-        let event = match reader.read_event() {
+        buf.clear();
+        let event = match reader.read_event_into(&mut buf) {
             Ok(e) => e,
             Err(e) => {
                 rep.error(
@@ -376,7 +388,7 @@ pub(crate) fn parse(
                     container_depth = Some(depth);
                     stmt_count += 1;
                     ntry_count = 0;
-                    stmt = Some(new_stmt(stmt_count, pos));
+                    stmt = Some(new_stmt(container_name(kind), stmt_count, pos));
                 } else if container_depth == Some(depth - 1) && CAPTURED.contains(&name) {
                     if name == "Ntry" {
                         ntry_count += 1;
@@ -431,16 +443,15 @@ pub(crate) fn parse(
                     capture = None;
                     if let Some(st) = stmt.as_mut() {
                         let here = format!("{}[{}]", container_name(kind), st.index);
-                        absorb(&tree, st, &here, ntry_count, options, &mut keys, &mut rep);
+                        absorb(&tree, st, &here, ntry_count, options, &mut keys, rep);
+                        flush(st, rep);
                     }
                 } else if capture.is_some() {
                     open.pop();
                 } else if container_depth == Some(depth) {
                     container_depth = None;
-                    if let Some(st) = stmt.take()
-                        && let Some(s) = finish_stmt(st, kind, &mut rep)
-                    {
-                        out.statements.push(s);
+                    if let Some(st) = stmt.take() {
+                        emitted += close_stmt(st, kind, rep);
                     }
                 }
                 depth = depth.saturating_sub(1);
@@ -463,7 +474,7 @@ pub(crate) fn parse(
     }
     if depth > 0 && !broken {
         rep.error(
-            Position::Byte(u64::try_from(text.len()).unwrap_or(u64::MAX)),
+            Position::Byte(reader.buffer_position()),
             "XML",
             format!(
                 "the file ends inside {} open elements; it is truncated",
@@ -472,12 +483,10 @@ pub(crate) fn parse(
             "the entries before the cut are kept; ask the bank to send the whole file",
         );
     }
-    if let Some(st) = stmt.take()
-        && let Some(s) = finish_stmt(st, kind, &mut rep)
-    {
-        out.statements.push(s);
+    if let Some(st) = stmt.take() {
+        emitted += close_stmt(st, kind, rep);
     }
-    if out.statements.is_empty() {
+    if emitted == 0 {
         rep.error(
             Position::Byte(0),
             container_name(kind),
@@ -489,6 +498,70 @@ pub(crate) fn parse(
         );
     }
     Ok(())
+}
+
+/// Delivers the entries and checks read so far, starting the statement first when they
+/// are its first.
+fn flush(st: &mut StmtState, rep: &mut Reporter<'_>) {
+    if st.entries.is_empty() && st.checks.is_empty() {
+        return;
+    }
+    if !st.begun {
+        let Some(currency) = st
+            .currency
+            .or_else(|| st.balances.first().map(|b| b.amount.currency))
+        else {
+            return;
+        };
+        let account = account_of(st, currency);
+        rep.begin(header(st, account));
+        st.begun = true;
+    }
+    for e in st.entries.drain(..) {
+        rep.entry(e);
+    }
+    for c in st.checks.drain(..) {
+        rep.check(c);
+    }
+}
+
+/// The statement as known before its entries: account, id, position and balances.
+fn header(st: &StmtState, account: AccountId) -> Statement {
+    let mut s = Statement::new(account, st.position());
+    s.id = st.id.clone();
+    s.opening = ["OPBD", "PRCD"]
+        .iter()
+        .find_map(|c| st.balances.iter().find(|b| b.code == *c))
+        .cloned();
+    s
+}
+
+/// Ends a statement; returns 1 when one was delivered.
+fn close_stmt(mut st: StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> usize {
+    let begun = st.begun;
+    let account = st.account.clone();
+    let position = st.position();
+    match finish_stmt(&mut st, kind, rep) {
+        Some(mut s) => {
+            if !begun {
+                rep.begin(header(&st, s.account.clone()));
+            }
+            for e in std::mem::take(&mut s.entries) {
+                rep.entry(e);
+            }
+            rep.end(s);
+            1
+        }
+        None if begun => {
+            // Cannot happen once entries were read (they fix the account), but a started
+            // statement is always ended.
+            if let Some(a) = account {
+                rep.end(Statement::new(a, position));
+            }
+            1
+        }
+        None => 0,
+    }
 }
 
 /// The `Ccy` attribute of an amount element (only amounts carry one).
@@ -510,8 +583,9 @@ fn container_name(kind: FormatKind) -> &'static str {
     }
 }
 
-fn new_stmt(index: usize, offset: u64) -> StmtState {
+fn new_stmt(container: &'static str, index: usize, offset: u64) -> StmtState {
     StmtState {
+        container,
         index,
         offset,
         id: None,
@@ -523,6 +597,7 @@ fn new_stmt(index: usize, offset: u64) -> StmtState {
         summary: None,
         entries: Vec::new(),
         checks: Vec::new(),
+        begun: false,
         ntry_count: 0,
         ntry_abs: Decimal::ZERO,
         ntry_net: Decimal::ZERO,
@@ -1186,7 +1261,7 @@ fn payload_text(t: &Tree, n: usize) -> String {
     out
 }
 
-fn finish_stmt(mut st: StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> Option<Statement> {
+fn finish_stmt(st: &mut StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> Option<Statement> {
     let here = format!("{}[{}]", container_name(kind), st.index);
     let Some(currency) = st
         .currency
@@ -1207,7 +1282,7 @@ fn finish_stmt(mut st: StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> O
         );
         return None;
     };
-    let account = account_of(&mut st, currency);
+    let account = account_of(st, currency);
     let mut s = Statement::new(
         account,
         Position::Element {
@@ -1228,7 +1303,7 @@ fn finish_stmt(mut st: StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> O
     s.entries = std::mem::take(&mut st.entries);
     s.checks = std::mem::take(&mut st.checks);
     if let Some(t) = &st.summary {
-        summary_checks(t, &st, &here, &mut s);
+        summary_checks(t, st, &here, &mut s);
     }
     Some(s)
 }

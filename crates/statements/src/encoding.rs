@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::{BufRead, Read};
 
 /// A text encoding arsync can read statements in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -149,8 +150,163 @@ const CP852_HIGH: [char; 128] = [
     '\u{00A0}', // 0xF8
 ];
 
+/// Whether `bytes` are valid in `enc`. When `complete` is false the bytes are only the
+/// start of the file, so a UTF-8 sequence cut at the end is not held against them.
+fn valid(enc: TextEncoding, bytes: &[u8], complete: bool) -> bool {
+    match enc {
+        TextEncoding::Utf8 => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            match std::str::from_utf8(bytes) {
+                Ok(_) => true,
+                Err(e) => !complete && e.error_len().is_none(),
+            }
+        }
+        TextEncoding::Windows1252 => !bytes
+            .iter()
+            .any(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D)),
+        _ => true,
+    }
+}
+
+/// Chooses the encoding of a file from its start (`complete` when `bytes` is the whole
+/// file): the configured encoding wins, then the declared one, then UTF-8, then
+/// Windows-1252 with a warning. Fails only when the configured encoding cannot decode.
+pub(crate) fn choose(
+    bytes: &[u8],
+    complete: bool,
+    configured: Option<TextEncoding>,
+    declared: Option<TextEncoding>,
+) -> Result<(TextEncoding, Option<String>), TextEncoding> {
+    if let Some(enc) = configured {
+        return if valid(enc, bytes, complete) {
+            Ok((enc, None))
+        } else {
+            Err(enc)
+        };
+    }
+    let utf8 = valid(TextEncoding::Utf8, bytes, complete);
+    // A file declared in a single-byte code page whose non-ASCII bytes all form valid
+    // UTF-8 was written as UTF-8 (banks often keep an old header): real Windows-1252
+    // text practically never happens to be valid UTF-8.
+    if let Some(enc) = declared
+        && enc != TextEncoding::Utf8
+        && !bytes.is_ascii()
+        && utf8
+    {
+        return Ok((
+            TextEncoding::Utf8,
+            Some(format!(
+                "the file declares {enc} but its accented characters are UTF-8; it was read as UTF-8"
+            )),
+        ));
+    }
+    if let Some(enc) = declared
+        && valid(enc, bytes, complete)
+    {
+        return Ok((enc, None));
+    }
+    if utf8 {
+        let warning = declared.map(|d| {
+            format!("the file declares {d} but is not valid {d}; it was read as UTF-8, which it is")
+        });
+        return Ok((TextEncoding::Utf8, warning));
+    }
+    let used = if valid(TextEncoding::Windows1252, bytes, complete) {
+        TextEncoding::Windows1252
+    } else {
+        TextEncoding::Iso8859_1
+    };
+    let offset = std::str::from_utf8(bytes)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
+    Ok((
+        used,
+        Some(format!(
+            "the file is not UTF-8 (first invalid byte at offset {offset}) and declares no encoding; \
+             it was read as {used}. If accented letters look wrong, set the connection's \
+             `encoding` (e.g. \"cp852\" for Hungarian or Polish DOS exports, \"iso-8859-15\")"
+        )),
+    ))
+}
+
+/// A reader that turns the bytes of a file in `encoding` into UTF-8, piece by piece. UTF-8
+/// passes through untouched (a leading byte-order mark is dropped); the single-byte code
+/// pages are decoded one buffer at a time, which is exact because they have no state.
+pub(crate) struct Transcoder<R> {
+    inner: R,
+    encoding: TextEncoding,
+    started: bool,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: BufRead> Transcoder<R> {
+    pub(crate) fn new(inner: R, encoding: TextEncoding) -> Self {
+        Self {
+            inner,
+            encoding,
+            started: false,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl<R: BufRead> Read for Transcoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Transcoder<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if !self.started {
+            self.started = true;
+            if self.encoding == TextEncoding::Utf8
+                && self.inner.fill_buf()?.starts_with(b"\xEF\xBB\xBF")
+            {
+                self.inner.consume(3);
+            }
+        }
+        if self.encoding == TextEncoding::Utf8 {
+            return self.inner.fill_buf();
+        }
+        if self.pos >= self.buf.len() {
+            let chunk = self.inner.fill_buf()?;
+            let n = chunk.len();
+            self.buf.clear();
+            self.pos = 0;
+            match self.encoding {
+                TextEncoding::Windows1252 => self
+                    .buf
+                    .extend_from_slice(single_byte(chunk, encoding_rs::WINDOWS_1252).as_bytes()),
+                enc => self.buf.extend_from_slice(
+                    enc.decode(chunk)
+                        .unwrap_or_else(|| ascii_or(chunk, char::from))
+                        .as_bytes(),
+                ),
+            }
+            self.inner.consume(n);
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        if self.encoding == TextEncoding::Utf8 {
+            self.inner.consume(n);
+        } else {
+            self.pos += n;
+        }
+    }
+}
+
 /// Text decoded from a statement file, with the encoding used and, when the encoding was
 /// guessed, the warning that says so.
+#[cfg(test)]
 #[derive(Debug)]
 pub(crate) struct Decoded<'a> {
     pub(crate) text: Cow<'a, str>,
@@ -158,78 +314,22 @@ pub(crate) struct Decoded<'a> {
     pub(crate) warning: Option<String>,
 }
 
-/// Decodes a file: the configured encoding wins, then the declared one, then UTF-8, then
-/// Windows-1252 with a warning. Fails only when the configured encoding cannot decode.
+/// Decodes a whole file with the encoding [`choose`] picks.
+#[cfg(test)]
 pub(crate) fn decode_text(
     bytes: &[u8],
     configured: Option<TextEncoding>,
     declared: Option<TextEncoding>,
 ) -> Result<Decoded<'_>, TextEncoding> {
-    if let Some(enc) = configured {
-        return enc
-            .decode(bytes)
-            .map(|text| Decoded {
-                text,
-                encoding: enc,
-                warning: None,
-            })
-            .ok_or(enc);
-    }
-    // A file declared in a single-byte code page whose non-ASCII bytes all form valid
-    // UTF-8 was written as UTF-8 (banks often keep an old header): real Windows-1252
-    // text practically never happens to be valid UTF-8.
-    if let Some(enc) = declared
-        && enc != TextEncoding::Utf8
-        && !bytes.is_ascii()
-        && let Some(text) = TextEncoding::Utf8.decode(bytes)
-    {
-        return Ok(Decoded {
-            text,
-            encoding: TextEncoding::Utf8,
-            warning: Some(format!(
-                "the file declares {enc} but its accented characters are UTF-8; it was read as UTF-8"
-            )),
-        });
-    }
-    if let Some(enc) = declared
-        && let Some(text) = enc.decode(bytes)
-    {
-        return Ok(Decoded {
-            text,
-            encoding: enc,
-            warning: None,
-        });
-    }
-    if let Some(text) = TextEncoding::Utf8.decode(bytes) {
-        let warning = declared.map(|d| {
-            format!("the file declares {d} but is not valid {d}; it was read as UTF-8, which it is")
-        });
-        return Ok(Decoded {
-            text,
-            encoding: TextEncoding::Utf8,
-            warning,
-        });
-    }
-    let fallback = TextEncoding::Windows1252;
-    let text = fallback
+    let (encoding, warning) = choose(bytes, true, configured, declared)?;
+    let text = encoding
         .decode(bytes)
-        .unwrap_or_else(|| TextEncoding::Iso8859_1.decode(bytes).unwrap_or_default());
-    let used = if fallback.decode(bytes).is_some() {
-        fallback
-    } else {
-        TextEncoding::Iso8859_1
-    };
-    let offset = std::str::from_utf8(bytes)
-        .err()
-        .map_or(0, |e| e.valid_up_to());
+        .or_else(|| TextEncoding::Iso8859_1.decode(bytes))
+        .unwrap_or_default();
     Ok(Decoded {
         text,
-        encoding: used,
-        warning: Some(format!(
-            "the file is not UTF-8 (first invalid byte at offset {offset}) and declares no encoding; \
-             it was read as {used}. If accented letters look wrong, set the connection's \
-             `encoding` (e.g. \"cp852\" for Hungarian or Polish DOS exports, \"iso-8859-15\")"
-        )),
+        encoding,
+        warning,
     })
 }
 

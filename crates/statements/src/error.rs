@@ -38,6 +38,14 @@ pub enum StatementError {
         /// `DOCTYPE` or `ENTITY`.
         what: &'static str,
     },
+    /// The file could not be read from its source.
+    #[error("{file}: the file could not be read: {reason}; check that it is complete and readable")]
+    Io {
+        /// File name.
+        file: String,
+        /// The reader's error.
+        reason: String,
+    },
     /// The zip bundle is damaged or uses a feature that cannot be read.
     #[error("{file}: cannot read the zip bundle: {reason}; ask the bank for a fresh export")]
     Zip {

@@ -1,5 +1,6 @@
 //! Small readers shared by the format modules: amounts, IBANs, account ids, problems.
 
+use crate::stream::{Event, Tally};
 use crate::{ParseOptions, Position, Problem, Severity};
 use arsync_model::{AccountId, Currency, Decimal};
 
@@ -92,10 +93,12 @@ pub(crate) fn account_from(raw: &str, currency: Currency) -> AccountId {
     }
 }
 
-/// Problem builder bound to one file.
+/// Where a format reader delivers what it reads: problems (here), statements, entries
+/// and checks (see `stream.rs`), all as [`Event`]s to the caller's sink.
 pub(crate) struct Reporter<'a> {
     pub(crate) options: &'a ParseOptions,
-    pub(crate) problems: &'a mut Vec<Problem>,
+    pub(crate) sink: &'a mut dyn FnMut(Event),
+    pub(crate) open: Option<Tally>,
 }
 
 impl Reporter<'_> {
@@ -119,7 +122,7 @@ impl Reporter<'_> {
         self.push(position, field, message, hint, Severity::Warning);
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         position: Position,
         field: impl Into<String>,
@@ -127,14 +130,14 @@ impl Reporter<'_> {
         hint: impl Into<String>,
         severity: Severity,
     ) {
-        self.problems.push(Problem {
+        (self.sink)(Event::Problem(Problem {
             file: self.options.file_name.clone(),
             position,
             field: field.into(),
             message: message.into(),
             hint: hint.into(),
             severity,
-        });
+        }));
     }
 }
 

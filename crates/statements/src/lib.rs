@@ -12,6 +12,10 @@
 //! plugin SDK or any async machinery. XML is read as a stream of events (quick-xml), never
 //! as a document tree; only one `Ntry` at a time is held.
 //!
+//! [`parse_reader`] delivers a file as a stream of [`Event`]s (statement header, entries one
+//! at a time, checks, problems) from any `BufRead`, so a statement of any size is read in
+//! flat memory; [`parse`] collects the same events into a [`ParsedFile`].
+//!
 //! Bad input never stops a file: a malformed entry becomes a [`Problem`] naming the file,
 //! the line (or XML element path and byte offset), the field and the fix, and the rest of
 //! the file is still read.
@@ -28,6 +32,7 @@ mod model;
 mod mt940;
 mod ofx;
 mod refs;
+mod stream;
 mod zipped;
 
 pub use encoding::TextEncoding;
@@ -37,6 +42,7 @@ pub use model::{
     Severity, Statement,
 };
 pub use refs::{is_valid_rf, is_valid_swiss_qr, recognise_refs};
+pub use stream::{Event, parse_reader};
 pub use zipped::{ZipMember, read_zip};
 
 /// Recognises the format and version of a statement file from its first bytes, or `None`
@@ -60,56 +66,59 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     mt940::detect(&head)
 }
 
-/// Parses a statement file. Fails only when the file is not a statement this crate reads
-/// or cannot be decoded with the configured encoding; everything wrong inside the file is
-/// reported in [`ParsedFile::problems`] while the rest is still read.
+/// Parses a statement file held in memory. Fails only when the file is not a statement this
+/// crate reads, cannot be decoded with the configured encoding, or declares a DOCTYPE or
+/// entities; everything wrong inside the file is reported in [`ParsedFile::problems`] while
+/// the rest is still read. This collects the events of [`parse_reader`] (the same reading,
+/// with the whole file known up front to choose its encoding).
 pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<ParsedFile, StatementError> {
-    let format = detect(bytes).ok_or_else(|| StatementError::UnknownFormat {
-        file: options.file_name.clone(),
-    })?;
-    let declared = match format.kind {
-        FormatKind::Camt052 | FormatKind::Camt053 | FormatKind::Camt054 => {
-            camt::declared_encoding(bytes)
-        }
-        FormatKind::Ofx => ofx::declared_encoding(bytes),
-        _ => None,
-    };
-    let decoded = encoding::decode_text(bytes, options.encoding, declared).map_err(|enc| {
-        StatementError::Encoding {
-            file: options.file_name.clone(),
-            encoding: enc,
-        }
-    })?;
-    let kind = format.kind;
     let mut out = ParsedFile {
         file_name: options.file_name.clone(),
-        format,
-        encoding: decoded.encoding,
+        format: Format {
+            kind: FormatKind::Camt053,
+            version: None,
+        },
+        encoding: TextEncoding::Utf8,
         statements: Vec::new(),
         problems: Vec::new(),
         checks: Vec::new(),
     };
-    if let Some(w) = decoded.warning {
-        out.problems.push(Problem {
-            file: options.file_name.clone(),
-            position: Position::Byte(0),
-            field: "encoding".into(),
-            message: w,
-            hint: "configure the connection's encoding to silence this warning".into(),
-            severity: Severity::Warning,
-        });
-    }
-    let text: &str = &decoded.text;
-    match kind {
-        FormatKind::Camt052 | FormatKind::Camt053 | FormatKind::Camt054 => {
-            camt::parse(text, options, &mut out)?;
-        }
-        FormatKind::Mt940 | FormatKind::Mt942 => mt940::parse(text, options, &mut out),
-        FormatKind::Bai2 => bai2::parse(text, options, &mut out),
-        FormatKind::Ofx => ofx::parse(text, options, &mut out)?,
-    }
-    for s in &mut out.statements {
-        s.check_balance();
-    }
+    let mut open = false;
+    stream::drive(bytes, true, std::io::empty(), options, &mut |event| {
+        collect(&mut out, &mut open, event);
+    })?;
     Ok(out)
+}
+
+/// Adds one event to a parsed file; `open` says whether a statement is being read.
+fn collect(out: &mut ParsedFile, open: &mut bool, event: Event) {
+    match event {
+        Event::File { format, encoding } => {
+            out.format = format;
+            out.encoding = encoding;
+        }
+        Event::Statement(s) => {
+            out.statements.push(s);
+            *open = true;
+        }
+        Event::Entry(e) => {
+            if let Some(s) = out.statements.last_mut() {
+                s.entries.push(e);
+            }
+        }
+        Event::Check(c) => match out.statements.last_mut() {
+            Some(s) if *open => s.checks.push(c),
+            _ => out.checks.push(c),
+        },
+        Event::StatementEnd(end) => {
+            if let Some(s) = out.statements.last_mut() {
+                s.id = end.id;
+                s.opening = end.opening;
+                s.closing = end.closing;
+                s.checks.extend(end.checks);
+            }
+            *open = false;
+        }
+        Event::Problem(p) => out.problems.push(p),
+    }
 }

@@ -2,7 +2,7 @@
 //! the problems found on the way.
 
 use crate::TextEncoding;
-use arsync_model::{AccountId, BankEntry, Decimal, EntryStatus, Money, NaiveDate};
+use arsync_model::{AccountId, BankEntry, Currency, Decimal, EntryStatus, Money, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -193,38 +193,28 @@ impl Statement {
             .sum()
     }
 
-    /// Checks opening + booked entries = closing, when both balances are known, and
-    /// records the result in [`Statement::checks`].
-    pub(crate) fn check_balance(&mut self) {
+    /// The balance check: opening + `booked` (the sum of booked entries) = closing, when both
+    /// balances are known. `foreign` lists currencies other than the account's found in the
+    /// balances or booked entries; then the balance cannot be checked, and the check says so.
+    pub(crate) fn balance_check(&self, booked: Decimal, foreign: &[Currency]) -> Option<Check> {
         let (Some(open), Some(close)) = (&self.opening, &self.closing) else {
-            return;
+            return None;
         };
         let currency = self.account.currency;
-        let foreign: Vec<String> = [open.amount.currency, close.amount.currency]
-            .into_iter()
-            .chain(
-                self.entries
-                    .iter()
-                    .filter(|e| e.status == EntryStatus::Booked)
-                    .map(|e| e.amount.currency),
-            )
-            .filter(|c| *c != currency)
-            .map(|c| c.to_string())
-            .collect();
         if !foreign.is_empty() {
-            self.checks.push(Check {
+            let listed: Vec<String> = foreign.iter().map(ToString::to_string).collect();
+            return Some(Check {
                 kind: CheckKind::Balance,
                 passed: false,
                 expected: Some(close.amount.amount),
                 actual: None,
                 message: format!(
                     "the balance cannot be checked: the account is in {currency} but balances or entries are in {}; the bank's file mixes currencies",
-                    foreign.join(", ")
+                    listed.join(", ")
                 ),
             });
-            return;
         }
-        let moved = self.booked_total();
+        let moved = booked;
         let expected = open.amount.amount + moved;
         let passed = expected == close.amount.amount;
         let message = if passed {
@@ -244,13 +234,13 @@ impl Statement {
                 close.amount.amount - expected
             )
         };
-        self.checks.push(Check {
+        Some(Check {
             kind: CheckKind::Balance,
             passed,
             expected: Some(close.amount.amount),
             actual: Some(expected),
             message,
-        });
+        })
     }
 }
 

@@ -14,12 +14,14 @@ use crate::fields::{Reporter, account_from, parse_amount};
 use crate::keys::{KeyMaker, is_placeholder_ref};
 use crate::refs::recognise_refs;
 use crate::{
-    Balance, Check, CheckKind, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement,
+    Balance, Check, CheckKind, Format, FormatKind, ParseOptions, Position, Statement,
+    StatementError,
 };
 use arsync_model::{
     AccountId, BankEntry, Charge, Counterparty, Currency, Decimal, EntryStatus, ExchangeDetail,
     Money, NaiveDate,
 };
+use std::io::BufRead;
 
 /// Recognises MT940 or MT942 from the start of a file.
 pub(crate) fn detect(head: &str) -> Option<Format> {
@@ -59,21 +61,59 @@ enum Item<'a> {
     End,
 }
 
-/// Reads fields one at a time, so a statement of any length is never copied whole.
-struct Fields<'a> {
-    lines: std::iter::Enumerate<std::str::Split<'a, char>>,
-    pending: Option<Field<'a>>,
+/// How the line reader ended: a read error, or lines that were not valid UTF-8.
+#[derive(Debug, Default)]
+struct LineStatus {
+    error: Option<std::io::Error>,
+    bad_utf8: Option<u32>,
+}
+
+/// Reads fields one at a time from the file's lines, so a statement of any length is never
+/// held whole.
+struct Fields<'s, R> {
+    src: R,
+    line_no: u32,
+    status: &'s mut LineStatus,
+    pending: Option<Field<'static>>,
     in_message: bool,
     queued_end: bool,
 }
 
-impl<'a> Fields<'a> {
-    fn new(text: &'a str) -> Self {
+impl<'s, R: BufRead> Fields<'s, R> {
+    fn new(src: R, status: &'s mut LineStatus) -> Self {
         Self {
-            lines: text.split('\n').enumerate(),
+            src,
+            line_no: 0,
+            status,
             pending: None,
             in_message: false,
             queued_end: false,
+        }
+    }
+
+    /// The next line without its line break, and its 1-based number.
+    fn next_line(&mut self) -> Option<(u32, String)> {
+        let mut buf = Vec::new();
+        match self.src.read_until(b'\n', &mut buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                self.line_no = self.line_no.saturating_add(1);
+                while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                    buf.pop();
+                }
+                let text = match String::from_utf8(buf) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.status.bad_utf8.get_or_insert(self.line_no);
+                        String::from_utf8_lossy(e.as_bytes()).into_owned()
+                    }
+                };
+                Some((self.line_no, text))
+            }
+            Err(e) => {
+                self.status.error = Some(e);
+                None
+            }
         }
     }
 }
@@ -85,20 +125,19 @@ fn tail<'a>(line: &Cow<'a, str>, from: usize) -> Cow<'a, str> {
     }
 }
 
-impl<'a> Iterator for Fields<'a> {
-    type Item = Item<'a>;
+impl<R: BufRead> Iterator for Fields<'_, R> {
+    type Item = Item<'static>;
 
-    fn next(&mut self) -> Option<Item<'a>> {
+    fn next(&mut self) -> Option<Item<'static>> {
         if self.queued_end {
             self.queued_end = false;
             return Some(Item::End);
         }
         loop {
-            let Some((i, raw)) = self.lines.next() else {
+            let Some((line_no, raw)) = self.next_line() else {
                 return self.pending.take().map(Item::Field);
             };
-            let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let mut line: Cow<'a, str> = Cow::Borrowed(raw.trim_end_matches('\r'));
+            let mut line: Cow<'static, str> = Cow::Owned(raw);
             if line.contains(['\u{1}', '\u{3}']) {
                 line = Cow::Owned(line.replace(['\u{1}', '\u{3}'], ""));
             }
@@ -165,53 +204,48 @@ fn split_tag(line: &str) -> Option<(&'static str, usize)> {
 /// The tag given to fields this reader skips.
 const OTHER_TAG: &str = "other";
 
-/// Reads MT940/MT942 text into `out`.
-pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
-    let interim = out.format.kind == FormatKind::Mt942;
+/// Reads MT940/MT942 text line by line, delivering each entry as soon as its `:86:` is
+/// complete. A statement is ended when the next one starts (or the file ends), because
+/// a following `:60M:` page may continue it.
+pub(crate) fn parse<R: BufRead>(
+    text: R,
+    kind: FormatKind,
+    rep: &mut Reporter<'_>,
+) -> Result<(), StatementError> {
+    let interim = kind == FormatKind::Mt942;
+    let options = rep.options;
     let mut keys = KeyMaker::default();
-    let mut rep = Reporter {
-        options,
-        problems: &mut out.problems,
-    };
-    let mut fields = Fields::new(text).peekable();
+    let mut status = LineStatus::default();
+    let mut fields = Fields::new(text, &mut status).peekable();
     let mut found = false;
-    // Each statement with the pages it was assembled from.
-    let mut statements: Vec<(Statement, Vec<PageSummary>)> = Vec::new();
+    let mut open: Option<OpenStmt> = None;
     while let Some(item) = fields.next() {
         let Item::Field(first) = item else { continue };
         if first.tag != "20" {
             continue;
         }
         found = true;
-        let Some(page) = read_message(first, &mut fields, interim, options, &mut keys, &mut rep)
-        else {
-            continue;
-        };
-        let summary = PageSummary {
-            id: page.statement.id.clone().unwrap_or_default(),
-            booked: page.statement.booked_total(),
-            opening: page.opening.clone(),
-            closing: page.closing.clone(),
-        };
-        let continues = page.opening.as_ref().is_some_and(|b| b.code == "60M")
-            && statements.last().is_some_and(|(s, _)| {
-                s.account == page.statement.account
-                    && s.closing.as_ref().is_some_and(|c| c.code == "62M")
-            });
-        let mut st = page.statement;
-        match statements.last_mut() {
-            Some((prev, pages)) if continues => {
-                prev.entries.append(&mut st.entries);
-                prev.checks.append(&mut st.checks);
-                prev.closing = page.closing;
-                pages.push(summary);
-            }
-            _ => {
-                st.opening = page.opening;
-                st.closing = page.closing;
-                statements.push((st, vec![summary]));
-            }
-        }
+        read_message(
+            first,
+            &mut fields,
+            interim,
+            options,
+            &mut keys,
+            rep,
+            &mut open,
+        );
+    }
+    drop(fields);
+    if let Some(o) = open.take() {
+        close(o, rep);
+    }
+    if let Some(line) = status.bad_utf8 {
+        rep.warning(
+            Position::Line(line),
+            "encoding",
+            "the line is not valid UTF-8 although the start of the file is; unreadable bytes were replaced",
+            "set the connection's `encoding` to the one the bank uses (e.g. \"windows-1252\", \"cp852\")",
+        );
     }
     if !found {
         rep.error(
@@ -221,12 +255,60 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, out: &mut ParsedFile) {
             "check that the file is an MT940/MT942 export and not a PDF or CSV",
         );
     }
-    for (mut st, pages) in statements {
-        if pages.len() > 1 {
-            page_checks(&mut st, &pages);
-        }
-        out.statements.push(st);
+    match status.error {
+        Some(e) => Err(StatementError::Io {
+            file: options.file_name.clone(),
+            reason: e.to_string(),
+        }),
+        None => Ok(()),
     }
+}
+
+/// The statement being delivered, kept open while following pages may continue it.
+struct OpenStmt {
+    header: Statement,
+    closing: Option<Balance>,
+    pages: Vec<PageSummary>,
+}
+
+/// Starts the statement a page belongs to, unless the page continues the open one
+/// (`:60M:` after a `:62M:` of the same account).
+fn start_page(
+    open: &mut Option<OpenStmt>,
+    ctx: &Ctx,
+    opening: Option<&Balance>,
+    first_line: u32,
+    rep: &mut Reporter<'_>,
+) {
+    let continues = opening.is_some_and(|b| b.code == "60M")
+        && open.as_ref().is_some_and(|o| {
+            o.header.account == ctx.account && o.closing.as_ref().is_some_and(|c| c.code == "62M")
+        });
+    if continues {
+        return;
+    }
+    if let Some(o) = open.take() {
+        close(o, rep);
+    }
+    let mut header = Statement::new(ctx.account.clone(), Position::Line(first_line));
+    header.id = ctx.id.clone();
+    header.opening = opening.cloned();
+    rep.begin(header.clone());
+    *open = Some(OpenStmt {
+        header,
+        closing: None,
+        pages: Vec::new(),
+    });
+}
+
+/// Ends a statement: its closing balance, and for one sent in pages the checks of each page.
+fn close(o: OpenStmt, rep: &mut Reporter<'_>) {
+    let mut s = o.header;
+    s.closing = o.closing;
+    if o.pages.len() > 1 {
+        page_checks(&mut s, &o.pages);
+    }
+    rep.end(s);
 }
 
 /// What one page of a multi-page statement said and held.
@@ -274,12 +356,6 @@ fn page_checks(st: &mut Statement, pages: &[PageSummary]) {
     }
 }
 
-struct Page {
-    statement: Statement,
-    opening: Option<Balance>,
-    closing: Option<Balance>,
-}
-
 struct RawEntry<'a> {
     line: u32,
     field61: Field<'a>,
@@ -294,14 +370,15 @@ struct Ctx {
 
 /// Reads one message (statement page) from its `:20:` to its end, turning each `:61:`
 /// into an entry as soon as its `:86:` lines are complete.
-fn read_message<'a>(
-    first: Field<'a>,
-    rest: &mut std::iter::Peekable<Fields<'a>>,
+fn read_message<R: BufRead>(
+    first: Field<'static>,
+    rest: &mut std::iter::Peekable<Fields<'_, R>>,
     interim: bool,
     options: &ParseOptions,
     keys: &mut KeyMaker,
     rep: &mut Reporter<'_>,
-) -> Option<Page> {
+    open: &mut Option<OpenStmt>,
+) {
     let first_line = first.line;
     let reference = first.lines.first().map(|s| s.trim().to_owned());
     let mut account_raw: Option<String> = None;
@@ -311,9 +388,11 @@ fn read_message<'a>(
     let mut currency: Option<Currency> = None;
     let mut totals: Vec<(&str, u32, Option<u64>, Option<Decimal>)> = Vec::new();
     let mut ctx: Option<Ctx> = None;
-    let mut pending: Option<RawEntry<'a>> = None;
-    let mut waiting: Vec<RawEntry<'a>> = Vec::new();
-    let mut entries: Vec<BankEntry> = Vec::new();
+    let mut pending: Option<RawEntry<'static>> = None;
+    let mut waiting: Vec<RawEntry<'static>> = Vec::new();
+    // Booked total of this page, and count and sum of credit and debit entries.
+    let mut booked = Decimal::ZERO;
+    let mut sides = [(0u64, Decimal::ZERO); 2];
     let status = if interim {
         EntryStatus::Pending
     } else {
@@ -341,19 +420,29 @@ fn read_message<'a>(
         if !waiting.is_empty()
             && let Some(cur) = currency
         {
-            let c = ctx.get_or_insert_with(|| {
-                make_ctx(
+            if ctx.is_none() {
+                let c = make_ctx(
                     account_raw.as_deref(),
                     cur,
                     &reference,
                     &seq,
                     first_line,
                     rep,
-                )
-            });
-            for raw in waiting.drain(..) {
-                if let Some(e) = read_entry(&raw, c, status, options, keys, rep) {
-                    entries.push(e);
+                );
+                start_page(open, &c, opening.as_ref(), first_line, rep);
+                ctx = Some(c);
+            }
+            if let Some(c) = ctx.as_ref() {
+                for raw in waiting.drain(..) {
+                    if let Some(e) = read_entry(&raw, c, status, options, keys, rep) {
+                        if e.status == EntryStatus::Booked {
+                            booked += e.amount.amount;
+                        }
+                        let side = &mut sides[usize::from(!e.is_credit())];
+                        side.0 += 1;
+                        side.1 += e.amount.amount.abs();
+                        rep.entry(e);
+                    }
                 }
             }
         }
@@ -419,7 +508,7 @@ fn read_message<'a>(
             ),
             "the bank must send :60F: (MT940) or :34F: (MT942); ask for a complete export",
         );
-        return None;
+        return;
     };
     if !interim && closing.is_none() {
         rep.warning(
@@ -432,29 +521,26 @@ fn read_message<'a>(
             "the entries are kept but cannot be checked against a balance; ask the bank for the complete statement",
         );
     }
-    let ctx = ctx.unwrap_or_else(|| {
-        make_ctx(
-            account_raw.as_deref(),
-            cur,
-            &reference,
-            &seq,
-            first_line,
-            rep,
-        )
-    });
-    let mut st = Statement::new(ctx.account, Position::Line(first_line));
-    st.id = ctx.id;
-    st.entries = entries;
+    let ctx = match ctx {
+        Some(c) => c,
+        None => {
+            let c = make_ctx(
+                account_raw.as_deref(),
+                cur,
+                &reference,
+                &seq,
+                first_line,
+                rep,
+            );
+            start_page(open, &c, opening.as_ref(), first_line, rep);
+            c
+        }
+    };
     for (side, line, count, sum) in totals {
-        let of_side: Vec<&BankEntry> = st
-            .entries
-            .iter()
-            .filter(|e| (side == "credit") == e.is_credit())
-            .collect();
+        let (n, total) = sides[usize::from(side != "credit")];
         let letter = if side == "credit" { "C" } else { "D" };
         if let Some(c) = count {
-            let n = u64::try_from(of_side.len()).unwrap_or(u64::MAX);
-            st.checks.push(Check::compare(
+            rep.check(Check::compare(
                 CheckKind::EntryCount,
                 &format!("number of {side} entries (:90{letter}: line {line})"),
                 Decimal::from(c),
@@ -462,8 +548,7 @@ fn read_message<'a>(
             ));
         }
         if let Some(s) = sum {
-            let total: Decimal = of_side.iter().map(|e| e.amount.amount.abs()).sum();
-            st.checks.push(Check::compare(
+            rep.check(Check::compare(
                 CheckKind::ControlTotal,
                 &format!("sum of {side} entries (:90{letter}: line {line})"),
                 s,
@@ -471,11 +556,15 @@ fn read_message<'a>(
             ));
         }
     }
-    Some(Page {
-        statement: st,
-        opening,
-        closing,
-    })
+    if let Some(o) = open.as_mut() {
+        o.closing = closing.clone();
+        o.pages.push(PageSummary {
+            id: ctx.id.unwrap_or_default(),
+            booked,
+            opening,
+            closing,
+        });
+    }
 }
 
 fn make_ctx(
@@ -1041,7 +1130,8 @@ mod tests {
     #[test]
     fn swift_envelopes_and_soh_etx_framing_are_dropped() {
         let text = "\u{1}{1:F01BANKDEFFAXXX0000000000}{2:I940BANKDEFFXXXXN}{4:\n:20:REF\n:25:DE89370400440532013000\n:28C:1/1\n:60F:C240101EUR0,\n-}\u{3}";
-        let items: Vec<Item<'_>> = Fields::new(text).collect();
+        let mut status = LineStatus::default();
+        let items: Vec<Item<'_>> = Fields::new(text.as_bytes(), &mut status).collect();
         let tags: Vec<&str> = items
             .iter()
             .map(|i| match i {
@@ -1056,7 +1146,8 @@ mod tests {
     #[test]
     fn an_unknown_swift_tag_does_not_run_into_the_remittance_before_it() {
         let text = ":20:R\n:86:Invoice 42\n:23:SOMETHING\n:62F:C240101EUR0,\n";
-        let items: Vec<Item<'_>> = Fields::new(text).collect();
+        let mut status = LineStatus::default();
+        let items: Vec<Item<'_>> = Fields::new(text.as_bytes(), &mut status).collect();
         let info = items
             .iter()
             .find_map(|i| match i {

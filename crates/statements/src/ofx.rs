@@ -5,8 +5,7 @@
 use crate::fields::{Reporter, account_from, parse_amount};
 use crate::keys::KeyMaker;
 use crate::{
-    Balance, Format, FormatKind, ParseOptions, ParsedFile, Position, Statement, StatementError,
-    TextEncoding,
+    Balance, Format, FormatKind, ParseOptions, Position, Statement, StatementError, TextEncoding,
 };
 use arsync_model::{
     BankEntry, Counterparty, Currency, EntryStatus, ExchangeDetail, Money, NaiveDate, RefKind,
@@ -103,11 +102,8 @@ struct StmtFields {
 
 /// Reads an OFX file into `out`. A DOCTYPE or ENTITY declaration anywhere refuses the file
 /// (OFX never needs one; in OFX 2.x XML it would carry entity expansion).
-pub(crate) fn parse(
-    text: &str,
-    options: &ParseOptions,
-    out: &mut ParsedFile,
-) -> Result<(), StatementError> {
+pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) -> Result<(), StatementError> {
+    let options = rep.options;
     // The prologue before <OFX> is skipped by the reader below, so it is searched here.
     let prologue = &text[..text.find("<OFX>").unwrap_or(0)];
     for (p, _) in prologue.match_indices("<!") {
@@ -119,10 +115,7 @@ pub(crate) fn parse(
             });
         }
     }
-    let mut rep = Reporter {
-        options,
-        problems: &mut out.problems,
-    };
+    let mut statements: Vec<Statement> = Vec::new();
     let mut keys = KeyMaker::default();
     let mut stack: Vec<String> = Vec::new();
     let mut stmt: Option<StmtFields> = None;
@@ -168,14 +161,7 @@ pub(crate) fn parse(
                     }
                     "STMTRS" | "CCSTMTRS" => {
                         if let Some(s) = stmt.take() {
-                            build_statement(
-                                s,
-                                text,
-                                options,
-                                &mut keys,
-                                &mut rep,
-                                &mut out.statements,
-                            );
+                            build_statement(s, text, options, &mut keys, rep, &mut statements);
                         }
                     }
                     _ => {}
@@ -252,8 +238,9 @@ pub(crate) fn parse(
             "the statement is not closed (missing </STMTRS>); the file may be truncated",
             "the entries read so far are kept; ask the bank for the complete file",
         );
-        build_statement(s, text, options, &mut keys, &mut rep, &mut out.statements);
+        build_statement(s, text, options, &mut keys, rep, &mut statements);
     }
+    rep.replay(statements, Vec::new());
     Ok(())
 }
 
