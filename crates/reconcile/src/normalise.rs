@@ -244,7 +244,8 @@ impl Chain {
 /// decimal separator and exactly two digits is an amount and is skipped. In a list
 /// ("INV 1001, 1002 & 1003", "NM-26-1001 / 1021") a bare number takes the prefix of the
 /// list's first number and, when it is as long as that number's last group, its leading
-/// groups too ("1021" after "NM-26-1001" is "NM-26-1021"), as payers write lists. Shorter
+/// groups too ("1021" after "NM-26-1001" is "NM-26-1021"), as payers write lists; numbers
+/// of one width separated by single spaces share the first one's prefix ("INV 1001 1002"). Shorter
 /// shorthand ("1001/02") and ranges ("1001-1003") are not expanded: only what is written
 /// is read.
 pub(crate) fn number_tokens(text: &str) -> Vec<NumberToken> {
@@ -340,6 +341,21 @@ pub(crate) fn number_tokens(text: &str) -> Vec<NumberToken> {
                     prefix.map(|(_, w)| w.clone()),
                     prefix.map_or(chain.groups[k].0, |(j, _)| *j),
                     chain.groups[m].1,
+                );
+            }
+            // "INV 1001 1002": numbers of one width listed with spaces share the prefix.
+            if k > 0
+                && let Some((j, word)) = &chain.prefix
+                && chain.groups[..=k].iter().all(|(s, e)| {
+                    e - s == chain.groups[0].1 - chain.groups[0].0 && e - s >= MIN_CORE_LEN
+                })
+                && chain.groups[..k].iter().all(|(_, e)| chars[*e] == ' ')
+            {
+                push(
+                    digits_of(&chain.groups[k..=k]),
+                    Some(word.clone()),
+                    *j,
+                    chain.groups[k].1,
                 );
             }
         }
@@ -490,6 +506,10 @@ mod tests {
                 assert!(has(text, core, Some("INV")), "{text}: {:?}", found(text));
             }
         }
+        let text = "INV 1001 1002 1003";
+        assert!(has(text, "1003", Some("INV")), "{:?}", found(text));
+        // A dash makes one number of its groups, not a list.
+        assert!(!has("INV-2026-1001", "1001", Some("INV")));
         let text = "Rechnung 1001 + 1002";
         assert!(has(text, "1002", Some("RECHNUNG")), "{:?}", found(text));
         // A conjunction is never taken for a prefix of its own.

@@ -248,6 +248,7 @@ fn lists_of_invoice_numbers_as_payers_write_them_settle_every_item_named() {
         ),
         ("INV-1002/1003", "1345.50", vec!["INV-1002", "INV-1003"]),
         ("Rg. 1001 und 1003", "1690.00", vec!["INV-1001", "INV-1003"]),
+        ("INV 1002 1004", "2845.50", vec!["INV-1002", "INV-1004"]),
     ] {
         let out = run_one(invoices(), paid, text);
         let m = only_match(&out, "bank:BR-1");
