@@ -15,7 +15,7 @@ use crate::outbox::PushReport;
 use crate::{EVENTS_NAMESPACE, STATUSES_NAMESPACE, TASKS_NAMESPACE};
 use arsync_collect::{
     CollectInputs, InterestSettings, ItemStatus, PaymentHistory, RateTables, StateEvent, TaskPlan,
-    overdue_status, overdue_statuses, plan_tasks,
+    item_facts, overdue_status, overdue_statuses, plan_tasks,
 };
 use arsync_config::Jurisdiction;
 use arsync_model::{CollectionState, CollectionTask, OverdueStatus, TaskState};
@@ -158,7 +158,7 @@ impl<S: Store> Agent<'_, S> {
         let payments = self.store.payments(None).await?;
         let events = self.events().await?;
         let previous = self.tasks().await?;
-        let history = payment_history(&invoices, &payments);
+        let history = payment_history(&invoices, &payments, &events, as_of);
         let inputs = CollectInputs {
             invoices: &invoices,
             parties: &parties,
@@ -499,11 +499,13 @@ impl<S: Store> Agent<'_, S> {
 }
 
 /// How each customer has paid: the average days after the due date over the invoice
-/// payments the books record (early payments count as on time). Broken promises are not
-/// counted yet.
+/// payments the books record (early payments count as on time), and the promises to pay
+/// broken in the year before `as_of`.
 fn payment_history(
     invoices: &[arsync_model::Invoice],
     payments: &[arsync_model::Payment],
+    events: &[StateEvent],
+    as_of: NaiveDate,
 ) -> BTreeMap<String, PaymentHistory> {
     let due: BTreeMap<(&str, &str), (&str, NaiveDate)> = invoices
         .iter()
@@ -536,7 +538,8 @@ fn payment_history(
             }
         }
     }
-    late.into_iter()
+    let mut history: BTreeMap<String, PaymentHistory> = late
+        .into_iter()
         .map(|(customer, (days, count))| {
             (
                 customer,
@@ -546,7 +549,25 @@ fn payment_history(
                 },
             )
         })
-        .collect()
+        .collect();
+    if !events.is_empty() {
+        let year_ago = as_of - chrono::Days::new(365);
+        for invoice in invoices {
+            let folded = arsync_collect::fold_state(events, &item_facts(invoice), as_of);
+            let broken = folded
+                .lapses
+                .iter()
+                .filter(|l| l.kind == "promise to pay" && l.date >= year_ago)
+                .count();
+            if broken > 0 {
+                let entry = history.entry(invoice.customer_id.clone()).or_default();
+                entry.broken_promises = entry
+                    .broken_promises
+                    .saturating_add(u32::try_from(broken).unwrap_or(u32::MAX));
+            }
+        }
+    }
+    history
 }
 
 fn planned(item: &OutboxItem) -> PlannedPush {
@@ -626,9 +647,48 @@ mod tests {
             paid("p3", day(3, 1), &["3"], PaymentStatus::Posted), // early: on time
             paid("p4", day(6, 30), &["4"], PaymentStatus::Void),  // voided: ignored
         ];
-        let history = payment_history(&invoices, &payments);
+        let history = payment_history(&invoices, &payments, &[], day(7, 1));
         assert_eq!(history["acme"].average_days_late, 15);
         assert_eq!(history["bright"].average_days_late, 0);
+    }
+
+    #[test]
+    fn a_promise_that_passed_unpaid_counts_as_broken_for_a_year() {
+        let mut open = invoice("5", "acme", day(1, 31));
+        open.open_amount = dec!(100);
+        open.status = DocumentStatus::Open;
+        let promise = StateEvent {
+            target: arsync_collect::StateTarget::Item {
+                connection: "books".into(),
+                item_id: "5".into(),
+            },
+            kind: arsync_collect::StateKind::PromiseToPay,
+            from: day(2, 10),
+            until: Some(day(2, 20)),
+            who: "collector".into(),
+            why: "said the transfer goes out on the 20th".into(),
+            at: chrono::DateTime::from_naive_utc_and_offset(
+                day(2, 10).and_hms_opt(9, 0, 0).unwrap(),
+                chrono::Utc,
+            ),
+        };
+        let invoices = [open];
+        let events = [promise];
+        let kept = payment_history(&invoices, &[], &events, day(2, 20));
+        assert_eq!(
+            kept.get("acme").map_or(0, |h| h.broken_promises),
+            0,
+            "not yet"
+        );
+        let broken = payment_history(&invoices, &[], &events, day(3, 1));
+        assert_eq!(broken["acme"].broken_promises, 1);
+        let forgotten = payment_history(
+            &invoices,
+            &[],
+            &events,
+            NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
+        );
+        assert_eq!(forgotten.get("acme").map_or(0, |h| h.broken_promises), 0);
     }
 
     #[test]
