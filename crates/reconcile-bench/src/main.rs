@@ -1,0 +1,203 @@
+//! `arsync-reconcile-bench`: measured matching quality per payment pattern, and time and
+//! peak memory at scale against a hash-join floor. Figures go to docs/BENCHMARKS.md.
+//!
+//! ```text
+//! arsync-reconcile-bench quality --seed 1 --invoices 600 [--files DIR]
+//! arsync-reconcile-bench scale --items 10000,100000,1000000
+//! ```
+
+use anyhow::{Context, Result, bail};
+use arsync_reconcile::Settings;
+use arsync_reconcile_bench::{
+    Case, CaseSpec, QualityReport, ScaleFigures, generate, measure, scale_run,
+};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Measured quality and scale of arsync's receipt matching"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Verb,
+}
+
+#[derive(Debug, Subcommand)]
+enum Verb {
+    /// Generate a case with known truth, reconcile it, and print precision and recall per
+    /// pattern.
+    Quality {
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Open invoices in the case.
+        #[arg(long, default_value_t = 600)]
+        invoices: usize,
+        /// Also write the case as camt.053, ECB XML and items CSV into this folder, read
+        /// them back through the CLI's readers and measure that too.
+        #[arg(long, value_name = "DIR")]
+        files: Option<PathBuf>,
+    },
+    /// Reconcile N items against about N receipts; time, peak memory, and the hash-join
+    /// floor. Each size runs in a child process so peak memory is its own.
+    Scale {
+        /// Sizes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        items: Vec<usize>,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Run one size in this process and print its figures as JSON (used by the parent).
+        #[arg(long, hide = true)]
+        single: bool,
+    },
+}
+
+fn out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+fn summary(label: &str, r: &QualityReport) -> String {
+    let wrong: String = r
+        .wrong_auto
+        .iter()
+        .map(|w| format!("  wrong auto: {w}\n"))
+        .collect();
+    let pct = |v: Option<arsync_model::Decimal>| v.map_or_else(|| "—".into(), |d| format!("{d} %"));
+    format!(
+        "{label}: precision of auto allocations {} (target ≥ 99.5 %), recall {} (target ≥ 95 %), \
+         {} receipts, {} entries not receipts, {} without truth, reconciled in {} ms\n{wrong}",
+        pct(r.total.precision()),
+        pct(r.total.recall()),
+        r.total.cases,
+        r.not_receipts,
+        r.without_truth,
+        r.elapsed.as_millis()
+    )
+}
+
+fn quality(seed: u64, invoices: usize, files: Option<PathBuf>) -> Result<()> {
+    let case = generate(&CaseSpec::new(seed, invoices))?;
+    let settings = Settings::default();
+    let report = measure(&case, &settings)?;
+    out(&format!(
+        "seed {seed}, {} invoices, {} credit notes, {} customers, {} bank entries, {} rates\n\n",
+        case.invoices.len(),
+        case.credit_notes.len(),
+        case.parties.len(),
+        case.entries.len(),
+        case.rates.len()
+    ))?;
+    out(&report.table())?;
+    out(&summary("in memory", &report))?;
+    if let Some(dir) = files {
+        through_files(&case, &dir, &settings)?;
+    }
+    Ok(())
+}
+
+#[cfg(feature = "files")]
+fn through_files(case: &Case, dir: &std::path::Path, settings: &Settings) -> Result<()> {
+    use arsync_reconcile_bench::{read_case, write_case};
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let written = write_case(case, dir)?;
+    let back = read_case(&written, case)?;
+    let report = measure(&back, settings)?;
+    out(&format!(
+        "\nthrough the files ({}, {}, {}):\n\n",
+        written.statement.display(),
+        written.rates.display(),
+        written.items.display()
+    ))?;
+    out(&report.table())?;
+    out(&summary("through files", &report))
+}
+
+#[cfg(not(feature = "files"))]
+fn through_files(_: &Case, _: &std::path::Path, _: &Settings) -> Result<()> {
+    bail!("--files needs the `files` feature; build without --no-default-features")
+}
+
+fn scale(items: &[usize], seed: u64, single: bool) -> Result<()> {
+    if single {
+        let [n] = items else {
+            bail!("--single runs exactly one size; give one number to --items");
+        };
+        let figures = scale_run(seed, *n)?;
+        out(&format!("{}\n", serde_json::to_string(&figures)?))?;
+        return Ok(());
+    }
+    let exe = std::env::current_exe().context("finding this program to run each size")?;
+    out(
+        "| items | receipts | generate | reconcile | µs/receipt | peak RSS | RSS before matching | hash join | join hits | auto | suggested | unmatched | precision | recall |\n",
+    )?;
+    out("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")?;
+    for n in items {
+        let child = Command::new(&exe)
+            .args([
+                "scale",
+                "--single",
+                "--seed",
+                &seed.to_string(),
+                "--items",
+                &n.to_string(),
+            ])
+            .output()
+            .with_context(|| format!("running the {n}-item size"))?;
+        if !child.status.success() {
+            bail!(
+                "the {n}-item size failed ({}): {}",
+                child.status,
+                String::from_utf8_lossy(&child.stderr)
+            );
+        }
+        let f: ScaleFigures = serde_json::from_slice(&child.stdout)
+            .with_context(|| format!("reading the {n}-item figures"))?;
+        let mib = |k: Option<u64>| k.map_or_else(|| "—".into(), |k| format!("{} MiB", k / 1024));
+        let per = if f.receipts > 0 {
+            (u128::from(f.reconcile_ms) * 1000 / u128::try_from(f.receipts).unwrap_or(1))
+                .to_string()
+        } else {
+            "—".into()
+        };
+        out(&format!(
+            "| {} | {} | {} ms | {} ms | {per} | {} | {} | {} ms | {} | {} | {} | {} | {} % | {} % |\n",
+            f.items,
+            f.receipts,
+            f.generate_ms,
+            f.reconcile_ms,
+            mib(f.peak_rss_kib),
+            mib(f.rss_before_kib),
+            f.hash_join_ms,
+            f.hash_join_hits,
+            f.auto,
+            f.suggested,
+            f.unmatched,
+            f.precision.as_deref().unwrap_or("—"),
+            f.recall.as_deref().unwrap_or("—"),
+        ))?;
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Verb::Quality {
+            seed,
+            invoices,
+            files,
+        } => quality(seed, invoices, files),
+        Verb::Scale {
+            items,
+            seed,
+            single,
+        } => scale(&items, seed, single),
+    }
+}
