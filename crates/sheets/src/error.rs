@@ -110,6 +110,19 @@ pub enum SheetsError {
         /// Why.
         reason: String,
     },
+    /// The workbook is beyond the sizes arsync reads, so it is refused before it can
+    /// exhaust memory (see [`crate::MAX_DECOMPRESSED_BYTES`], [`crate::MAX_USED_CELLS`]).
+    #[error(
+        "{file} is refused: {what}, beyond the limit of {limit}; if the workbook is genuine, delete the stray cells far below or to the right of the list (Ctrl+End shows the last used cell) or save the list as csv"
+    )]
+    TooLarge {
+        /// File name.
+        file: String,
+        /// What is too large, with the cell or size.
+        what: String,
+        /// The limit exceeded.
+        limit: String,
+    },
     /// The companion workbook could not be written.
     #[error("cannot write {path}: {reason}; the source workbook was not touched")]
     Write {

@@ -34,6 +34,7 @@ mod columns;
 mod companion;
 mod date;
 mod error;
+mod guard;
 mod items;
 mod table;
 
@@ -42,6 +43,7 @@ pub use columns::{ColumnMap, Field, detect_columns, normalize_header};
 pub use companion::{companion_bytes, companion_path, write_companion};
 pub use date::{DateOrder, DateSystem, parse_date, parse_serial};
 pub use error::SheetsError;
+pub use guard::{MAX_DECOMPRESSED_BYTES, MAX_USED_CELLS};
 pub use items::{
     ItemsFile, RowProblem, read_items, read_items_as, read_items_from_table,
     read_items_from_table_as,

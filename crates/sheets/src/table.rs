@@ -2,6 +2,7 @@
 //! table of typed cells under a header row, found automatically below any title rows.
 
 use crate::columns::{Field, recognised_count};
+use crate::guard::{self, MAX_DECOMPRESSED_BYTES, MAX_USED_CELLS};
 use crate::{DateOrder, DateSystem, DecimalHint, SheetsError};
 use arsync_model::Currency;
 use calamine::{Data, Reader};
@@ -258,48 +259,132 @@ fn read_workbook(
     file: &str,
     options: &SheetOptions,
 ) -> Result<(String, Vec<Vec<Cell>>), SheetsError> {
-    let open_err = |e: calamine::Error| SheetsError::Open {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    };
-    let range = match source {
+    check_size(source, file)?;
+    match source {
         Source::Path(p) => {
-            let mut book = calamine::open_workbook_auto(p).map_err(open_err)?;
-            pick_sheet(&mut book, file, options)?
+            let mut book = calamine::open_workbook_auto(p).map_err(|e| open_error(file, e))?;
+            sheet_grid(&mut book, file, options)
         }
         Source::Bytes { bytes, .. } => {
-            let mut book =
-                calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(open_err)?;
-            pick_sheet(&mut book, file, options)?
+            let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+                .map_err(|e| open_error(file, e))?;
+            sheet_grid(&mut book, file, options)
         }
-    };
-    let (sheet, range) = range;
-    let offset_row = range.start().map_or(0, |(r, _)| r);
-    let offset_col = range.start().map_or(0, |(_, c)| c);
-    let mut grid: Vec<Vec<Cell>> = Vec::new();
-    for _ in 0..offset_row {
-        grid.push(Vec::new());
     }
-    for row in range.rows() {
-        let mut cells: Vec<Cell> = (0..offset_col).map(|_| Cell::Empty).collect();
-        cells.extend(row.iter().map(cell_from_data));
-        while cells.last().is_some_and(Cell::is_empty) {
-            cells.pop();
-        }
-        grid.push(cells);
-    }
-    Ok((sheet, grid))
 }
 
-type SheetRange = (String, calamine::Range<Data>);
+/// Refuses a zip-based workbook that decompresses beyond the limit, before calamine
+/// inflates any of it.
+fn check_size(source: Source<'_>, file: &str) -> Result<(), SheetsError> {
+    if !guard::is_zip_format(&source.extension()) {
+        return Ok(());
+    }
+    match source {
+        Source::Path(p) => {
+            let f = std::fs::File::open(p).map_err(|e| open_error(file, e))?;
+            guard::check_zip(std::io::BufReader::new(f), file, MAX_DECOMPRESSED_BYTES)
+        }
+        Source::Bytes { bytes, .. } => {
+            guard::check_zip(Cursor::new(bytes), file, MAX_DECOMPRESSED_BYTES)
+        }
+    }
+}
 
-fn pick_sheet<RS: std::io::Read + std::io::Seek>(
+fn open_error(file: &str, e: impl std::fmt::Display) -> SheetsError {
+    SheetsError::Open {
+        file: file.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+/// The chosen sheet as rows of cells, row `i` of the sheet at index `i`. xlsx and xlsb
+/// sheets are streamed cell by cell, so only cells that exist are held and an absurd used
+/// range is refused at its first far-away cell; calamine holds xls and ods sheets whole.
+fn sheet_grid<RS: std::io::Read + std::io::Seek>(
     book: &mut calamine::Sheets<RS>,
     file: &str,
     options: &SheetOptions,
-) -> Result<SheetRange, SheetsError> {
+) -> Result<(String, Vec<Vec<Cell>>), SheetsError> {
+    let name = pick_sheet_name(book, file, options)?;
+    let sheet_err = |e: &dyn std::fmt::Display| SheetsError::Open {
+        file: file.to_owned(),
+        reason: format!("sheet '{name}': {e}"),
+    };
+    let mut grid = SparseGrid::new(file, &name);
+    match book {
+        calamine::Sheets::Xlsx(x) => {
+            let mut cells = x.worksheet_cells_reader(&name).map_err(|e| sheet_err(&e))?;
+            while let Some(c) = cells.next_cell().map_err(|e| sheet_err(&e))? {
+                grid.put(c.get_position(), cell_from_ref(c.get_value()))?;
+            }
+        }
+        calamine::Sheets::Xlsb(x) => {
+            let mut cells = x.worksheet_cells_reader(&name).map_err(|e| sheet_err(&e))?;
+            while let Some(c) = cells.next_cell().map_err(|e| sheet_err(&e))? {
+                grid.put(c.get_position(), cell_from_ref(c.get_value()))?;
+            }
+        }
+        other => {
+            let range = other.worksheet_range(&name).map_err(|e| sheet_err(&e))?;
+            for (r, c, data) in range.used_cells() {
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                let pos = (
+                    r0.saturating_add(u32::try_from(r).unwrap_or(u32::MAX)),
+                    c0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX)),
+                );
+                grid.put(pos, cell_from_data(data))?;
+            }
+        }
+    }
+    let rows = grid.rows;
+    Ok((name, rows))
+}
+
+/// Rows of cells filled as they arrive, holding each row only up to its last value.
+struct SparseGrid<'a> {
+    file: &'a str,
+    sheet: &'a str,
+    used: guard::UsedRange,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl<'a> SparseGrid<'a> {
+    fn new(file: &'a str, sheet: &'a str) -> Self {
+        Self {
+            file,
+            sheet,
+            used: guard::UsedRange::new(MAX_USED_CELLS),
+            rows: Vec::new(),
+        }
+    }
+
+    fn put(&mut self, (row, col): (u32, u32), cell: Cell) -> Result<(), SheetsError> {
+        if cell.is_empty() {
+            return Ok(());
+        }
+        self.used.add(row, col, self.file, self.sheet)?;
+        let (Ok(r), Ok(c)) = (usize::try_from(row), usize::try_from(col)) else {
+            return Ok(());
+        };
+        if self.rows.len() <= r {
+            self.rows.resize_with(r + 1, Vec::new);
+        }
+        let cells = &mut self.rows[r];
+        if cells.len() <= c {
+            cells.resize(c + 1, Cell::Empty);
+        }
+        cells[c] = cell;
+        Ok(())
+    }
+}
+
+fn pick_sheet_name<RS: std::io::Read + std::io::Seek>(
+    book: &calamine::Sheets<RS>,
+    file: &str,
+    options: &SheetOptions,
+) -> Result<String, SheetsError> {
     let names = book.sheet_names();
-    let name = match &options.sheet {
+    match &options.sheet {
         Some(wanted) => names
             .iter()
             .find(|n| n.eq_ignore_ascii_case(wanted.trim()))
@@ -308,17 +393,12 @@ fn pick_sheet<RS: std::io::Read + std::io::Seek>(
                 file: file.to_owned(),
                 sheet: wanted.clone(),
                 available: names.clone(),
-            })?,
+            }),
         None => names.first().cloned().ok_or_else(|| SheetsError::Open {
             file: file.to_owned(),
             reason: "the workbook has no sheets".into(),
-        })?,
-    };
-    let range = book.worksheet_range(&name).map_err(|e| SheetsError::Open {
-        file: file.to_owned(),
-        reason: format!("sheet '{name}': {e}"),
-    })?;
-    Ok((name, range))
+        }),
+    }
 }
 
 /// A float as Excel shows it: rounded to 15 significant digits, then exact from there on.
@@ -359,6 +439,17 @@ fn cell_from_data(data: &Data) -> Cell {
         }
         Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Error(format!("{e}")),
+    }
+}
+
+/// A cell streamed from an xlsx or xlsb sheet; strings are taken without a copy of
+/// calamine's shared-string table entry.
+fn cell_from_ref(data: &calamine::DataRef<'_>) -> Cell {
+    match data {
+        calamine::DataRef::SharedString(s) => Cell::Text(s.trim().to_owned()),
+        calamine::DataRef::String(s) => Cell::Text(s.trim().to_owned()),
+        calamine::DataRef::Empty => Cell::Empty,
+        other => cell_from_data(&Data::from(other.clone())),
     }
 }
 
@@ -469,6 +560,7 @@ pub fn list_sheets(source: Source<'_>) -> Result<Vec<String>, SheetsError> {
     if matches!(source.extension().as_str(), "csv" | "tsv" | "txt") {
         return Ok(vec![String::new()]);
     }
+    check_size(source, &file)?;
     let open_err = |e: calamine::Error| SheetsError::Open {
         file: file.clone(),
         reason: e.to_string(),
