@@ -80,6 +80,9 @@ pub struct ReconcileRun {
     pub as_of: NaiveDate,
     /// Whether certain matches were queued for write-back.
     pub apply: bool,
+    /// Whether nothing was written: decisions, queue and pushes are what a real run would
+    /// record, queue and send.
+    pub dry_run: bool,
     /// The decisions of this run (settled receipts are left out).
     pub outcome: Outcome,
     /// Receipts whose decision is new or changed, and was recorded.
@@ -144,6 +147,21 @@ impl<S: Store> Agent<'_, S> {
     /// `reconcile.matches`), and with `apply` queues certain matches as payments in the
     /// books and pushes them.
     pub async fn reconcile(&self, as_of: NaiveDate, apply: bool) -> Result<ReconcileRun> {
+        self.run_reconcile(as_of, apply, false).await
+    }
+
+    /// What [`Agent::reconcile`] with `apply` would record and queue on `as_of`, writing
+    /// nothing and sending nothing.
+    pub async fn reconcile_dry_run(&self, as_of: NaiveDate, apply: bool) -> Result<ReconcileRun> {
+        self.run_reconcile(as_of, apply, true).await
+    }
+
+    async fn run_reconcile(
+        &self,
+        as_of: NaiveDate,
+        apply: bool,
+        dry_run: bool,
+    ) -> Result<ReconcileRun> {
         let settings = self.config.reconcile_settings();
         let parties = self.store.parties(None).await?;
         let mut invoices = self.store.invoices(None, Which::Open).await?;
@@ -304,13 +322,18 @@ impl<S: Store> Agent<'_, S> {
                 value: serde_json::to_value(&memory).unwrap_or_default(),
             });
         }
-        if !writes.is_empty() {
-            self.store.write_all(&writes).await?;
-        }
-        let pushes = self.push_queued(&queued).await?;
+        let pushes = if dry_run {
+            Vec::new()
+        } else {
+            if !writes.is_empty() {
+                self.store.write_all(&writes).await?;
+            }
+            self.push_queued(&queued).await?
+        };
         Ok(ReconcileRun {
             as_of,
             apply,
+            dry_run,
             outcome,
             new_decisions,
             unchanged,

@@ -259,3 +259,28 @@ async fn a_certain_match_is_written_back_to_the_books_once() {
     let memory = agent.memory().await.unwrap();
     assert!(memory.applied.iter().any(|a| a.receipt_id == "psp:pay-1"));
 }
+
+#[tokio::test]
+async fn a_dry_run_records_nothing_and_announces_what_the_real_run_does() {
+    let book = book_with_receipts().await;
+    let as_of = date(2026, 3, 20);
+    let agent = book.agent().with_loader(FailingLoader::taking_payments());
+    book.store.checkpoint().await.unwrap();
+    let before = std::fs::read(book.store_file()).unwrap();
+
+    let dry = agent.reconcile_dry_run(as_of, true).await.unwrap();
+    assert!(dry.dry_run);
+    assert_eq!(dry.new_decisions.len(), 2);
+    assert_eq!(dry.queued.len(), 1);
+    assert!(dry.pushes.is_empty());
+    book.store.checkpoint().await.unwrap();
+    assert!(
+        std::fs::read(book.store_file()).unwrap() == before,
+        "the store is unchanged"
+    );
+
+    let real = agent.reconcile(as_of, true).await.unwrap();
+    assert_eq!(real.new_decisions, dry.new_decisions);
+    assert_eq!(real.queued, dry.queued);
+    assert_eq!(real.outcome, dry.outcome);
+}
