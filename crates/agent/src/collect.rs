@@ -125,7 +125,9 @@ fn jurisdiction_code(j: Jurisdiction) -> Option<&'static str> {
 impl<S: Store> Agent<'_, S> {
     /// Computes statuses and tasks on `as_of`, keeps the tasks, queues the write-backs and
     /// pushes every connection's outbox. With `dry_run`, computes the same and says what
-    /// would be queued and sent, writing nothing.
+    /// would be queued and sent, writing nothing. Keys: `connection/status/item/version`
+    /// (the version digests state, bucket, step, action, open amount and compensation, not
+    /// the date) and `connection/task/task key/state`.
     pub async fn collect(&self, as_of: NaiveDate, dry_run: bool) -> Result<CollectRun> {
         let settings = self.config.collect_settings();
         let settings_error = |e: arsync_collect::CollectError| AgentError::CollectSettings {

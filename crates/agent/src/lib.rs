@@ -9,13 +9,22 @@
 //! - [`Agent::reconcile`]: match receipts (bank entries and payments recorded outside the
 //!   books) to open items with `arsync-reconcile`, record every new decision in the audit
 //!   log and in the `reconcile.matches` documents, and, when asked, queue certain matches
-//!   for write-back; [`Agent::confirm_match`] and [`Agent::reject_match`] settle suggestions.
+//!   for write-back as payments; [`Agent::confirm_match`] and [`Agent::reject_match`]
+//!   settle suggestions; [`Agent::reconcile_dry_run`] shows all that without writing.
 //! - [`Agent::collect`]: compute overdue statuses and collection tasks with `arsync-collect`,
 //!   keep the task set in `collect.tasks`, queue `push_status` and `push_task` items under
 //!   idempotency keys, and push the outbox through the plugins; a dry run writes nothing.
-//!   [`Agent::record_event`] records a dispute, promise, plan, write-off and the like.
+//!   An invoice paid since its status was written gets one settled status.
+//!   [`Agent::record_event`] records a dispute, promise, plan, write-off and the like;
+//!   [`Agent::open_tasks`] is the collector's work list.
 //! - [`run_daemon`]: every connection on its cron schedule, then reconcile and collect,
 //!   until shutdown.
+//!
+//! Every write to the books goes through the store's outbox under a deterministic
+//! idempotency key (see [`Agent::collect`] and [`Agent::reconcile`] for the keys), with an
+//! audit row per attempt in the same transaction as its result; items that fail because of
+//! the connection (credentials, settings, network) wait for the next run, items the books
+//! refuse are retried up to [`MAX_PUSH_ATTEMPTS`] and then kept as dead for a person.
 //!
 //! Plugins are called from blocking threads (`spawn_blocking`); everything else is async on
 //! tokio. Every report is serialisable for the CLI's JSON output. This crate may depend on

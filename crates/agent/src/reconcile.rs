@@ -145,7 +145,9 @@ pub(crate) struct PaymentPush {
 impl<S: Store> Agent<'_, S> {
     /// Matches receipts to open items on `as_of`, records every new decision (audit log and
     /// `reconcile.matches`), and with `apply` queues certain matches as payments in the
-    /// books and pushes them.
+    /// books and pushes them. A payment's idempotency key is
+    /// `connection/payment/receipt id/digest of its allocations`: the same match is never
+    /// booked twice. A books plugin without `push_payment` is named in the notes.
     pub async fn reconcile(&self, as_of: NaiveDate, apply: bool) -> Result<ReconcileRun> {
         self.run_reconcile(as_of, apply, false).await
     }
