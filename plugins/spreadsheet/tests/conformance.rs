@@ -10,6 +10,7 @@ use arsync_runtime::{HostConfig, Isolation, LoadOptions};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 const PACKAGE: &str = "arsync-plugin-spreadsheet";
 
@@ -20,32 +21,37 @@ fn workspace_root() -> PathBuf {
 /// Builds this plugin's cdylib and the plugin host, and returns the folder holding them
 /// (the runtime finds the plugin host there, next to the test binary's folder).
 fn built() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .current_dir(workspace_root())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            PACKAGE,
-            "-p",
-            "arsync-plugin-host",
-        ])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building {PACKAGE} failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(
-            || workspace_root().join("target"),
-            |d| {
-                if d.is_absolute() {
-                    d
-                } else {
-                    workspace_root().join(d)
-                }
-            },
-        );
-    target.join("debug")
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let status = Command::new(env!("CARGO"))
+                .current_dir(workspace_root())
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    PACKAGE,
+                    "-p",
+                    "arsync-plugin-host",
+                ])
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building {PACKAGE} failed");
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .map_or_else(
+                    || workspace_root().join("target"),
+                    |d| {
+                        if d.is_absolute() {
+                            d
+                        } else {
+                            workspace_root().join(d)
+                        }
+                    },
+                );
+            target.join("debug")
+        })
+        .clone()
 }
 
 fn library(dir: &Path) -> PathBuf {
@@ -96,4 +102,64 @@ fn the_spreadsheet_plugin_passes_the_conformance_kit_in_both_isolations() {
         );
     }
     assert!(scratch.path().join("receivables.arsync.xlsx").is_file());
+}
+
+#[test]
+fn under_the_runtime_write_back_without_an_output_folder_is_refused_naming_output() {
+    use arsync_model::{CollectionAction, CollectionState, Currency, Decimal, Money, NaiveDate};
+    use arsync_sdk::{ErrorKind, Outgoing, PushAction, PushItem, Stream};
+
+    let dir = built();
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/receivables.csv"),
+        scratch.path().join("receivables.csv"),
+    )
+    .unwrap();
+    let settings = json!({"path": "receivables.csv", "decimal": "comma"});
+    let options = LoadOptions {
+        host: HostConfig {
+            connection: "receivables".into(),
+            file_scope: file_scope_from_settings(&settings),
+            base_dir: scratch.path().to_path_buf(),
+            ..HostConfig::default()
+        },
+        ..Options::default().load
+    };
+    let mut plugin = arsync_runtime::load(&library(&dir), Isolation::InProcess, &options).unwrap();
+    plugin.create(&settings).unwrap();
+    // Reading needs nothing more than `path`.
+    let page = plugin.pull(Stream::Invoices, None).unwrap();
+    assert_eq!(page.items.len(), 3);
+    let status = arsync_model::OverdueStatus {
+        connection: "receivables".into(),
+        item_id: "RE-2026-101".into(),
+        number: "RE-2026-101".into(),
+        as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        days_overdue: 23,
+        bucket: "1-30".into(),
+        state: CollectionState::Overdue,
+        ladder_step: Some(1),
+        action: Some(CollectionAction::Reminder),
+        open: Money::new(Decimal::new(119_000, 2), Currency::parse("EUR").unwrap()),
+        interest: None,
+        compensation: None,
+    };
+    let err = plugin
+        .push(
+            PushAction::Status,
+            vec![PushItem {
+                idempotency_key: "receivables/status/RE-2026-101/2026-11-23".into(),
+                record: Outgoing::OverdueStatus(status),
+            }],
+        )
+        .unwrap_err();
+    let e = err.plugin_error().unwrap();
+    assert_eq!(e.kind, ErrorKind::InvalidConfig);
+    assert_eq!(
+        e.position.as_ref().and_then(|p| p.field.as_deref()),
+        Some("output")
+    );
+    assert!(e.message.contains("output = \".\""), "{e}");
+    assert!(!scratch.path().join("receivables.arsync.xlsx").exists());
 }
