@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 /// end cannot keep the agent busy forever; the next run resumes where this one stopped.
 pub const MAX_PAGES_PER_STREAM: u32 = 100_000;
 
+/// How many of a run's page problems are copied into its audit row (all are in the report).
+const AUDITED_PROBLEMS: usize = 100;
+
 /// What one sync did on one connection.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncReport {
@@ -153,6 +156,7 @@ impl<S: Store> Agent<'_, S> {
             "plugin": report.plugin,
             "streams": report.streams,
             "problems": report.problems.len(),
+            "first_problems": report.problems.iter().take(AUDITED_PROBLEMS).collect::<Vec<_>>(),
             "error": report.error,
         });
         if let Err(e) = self.store.append("sync.run", &name, &detail).await {

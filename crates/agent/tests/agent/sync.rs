@@ -214,3 +214,44 @@ async fn an_unknown_connection_name_lists_the_configured_ones() {
     let text = err.to_string();
     assert!(text.contains("'bank'") && text.contains("ledger"), "{text}");
 }
+
+#[tokio::test]
+async fn a_ledger_file_that_is_not_readable_is_reported_with_its_line_and_kept_in_the_audit() {
+    let book = Book::with(&[Ledger {
+        name: "books",
+        settings: "path = \"ledger.json\"",
+    }])
+    .await;
+    std::fs::write(
+        book.dir.path().join("ledger.json"),
+        "[\n  {\"number\": \"INV-1\",\n   \"total\": 12.5,,\n]",
+    )
+    .unwrap();
+    let reports = book.agent().sync(&[]).await.unwrap();
+    let report = &reports[0];
+    assert_eq!(
+        report.problems.len(),
+        2,
+        "customers and invoices: {report:?}"
+    );
+    let at = report.problems[0].problem.position.as_deref().unwrap();
+    assert_eq!(at.source.as_deref(), Some("ledger.json"));
+    assert_eq!(at.line, Some(3));
+    assert!(report.streams.iter().all(|s| s.error.is_some()));
+    assert!(
+        book.store
+            .invoices(None, Which::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let audit = book.store.audit_entries(0, 10).await.unwrap();
+    let run = audit.iter().find(|a| a.kind == "sync.run").unwrap();
+    assert_eq!(run.subject, "books");
+    assert_eq!(run.detail["problems"], 2);
+    assert_eq!(
+        run.detail["first_problems"][0]["problem"]["position"]["line"],
+        3
+    );
+}
