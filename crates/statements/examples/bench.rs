@@ -3,15 +3,20 @@
 //! ```text
 //! cargo run --release -p arsync-statements --example bench -- generate DIR ENTRIES
 //! cargo run --release -p arsync-statements --example bench -- parse FILE...
+//! cargo run --release -p arsync-statements --example bench -- whole FILE...
+//! cargo run --release -p arsync-statements --example bench -- scan FILE...
 //! ```
 //! `generate` writes `bench.camt053.xml`, `bench.mt940.sta` and `bench.ofx` with ENTRIES
-//! entries each (balances that check). `parse` reads each file once (the bytes are in
-//! memory before the clock starts) and prints entries, seconds, MB/s and the process's
-//! peak resident memory (VmHWM). Run one file per process to read peak memory per file.
+//! entries each (balances that check), streaming them to disk. `parse` reads each file with
+//! `parse_reader` from a buffered file (the streaming path: entries are counted and dropped
+//! as they arrive); `whole` reads the file into memory and calls `parse`; `scan` is the
+//! floor: a raw quick-xml event scan of the same file that only counts `Ntry` start tags.
+//! Each prints entries, seconds, MB/s, entries/s and the process's peak resident memory
+//! (VmHWM). Run one file per process to read peak memory per file.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use arsync_statements::{ParseOptions, parse};
-use std::fmt::Write as _;
+use arsync_statements::{Event, ParseOptions, parse, parse_reader};
+use std::io::{BufReader, BufWriter, Write};
 use std::time::Instant;
 
 fn main() {
@@ -24,48 +29,103 @@ fn main() {
                 std::process::exit(1);
             }
         }
-        Some("parse") => {
+        Some(mode @ ("parse" | "whole" | "scan")) => {
             for f in &args[1..] {
-                bench(f);
+                if let Err(e) = bench(mode, f) {
+                    eprintln!("{f}: {e}");
+                }
             }
         }
         _ => {
-            eprintln!("usage: bench generate DIR ENTRIES | bench parse FILE...");
+            eprintln!("usage: bench generate DIR ENTRIES | bench parse|whole|scan FILE...");
             std::process::exit(2);
         }
     }
 }
 
-fn bench(file: &str) {
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("{file}: {e}");
-            return;
-        }
-    };
+/// What one run read.
+struct Run {
+    label: String,
+    entries: u64,
+    failed: u64,
+    problems: u64,
+}
+
+fn bench(mode: &str, file: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let size = std::fs::metadata(file)?.len();
+    let options = ParseOptions::new("bench", file);
     let start = Instant::now();
-    let parsed = match parse(&bytes, &ParseOptions::new("bench", file)) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("{e}");
-            return;
+    let run = match mode {
+        "scan" => scan(file)?,
+        "whole" => {
+            let bytes = std::fs::read(file)?;
+            let parsed = parse(&bytes, &options)?;
+            Run {
+                label: format!("{} (parse, whole file in memory)", parsed.format),
+                entries: u64::try_from(parsed.entries().count())?,
+                failed: u64::try_from(parsed.failed_checks().count())?,
+                problems: u64::try_from(parsed.problems.len())?,
+            }
+        }
+        _ => {
+            let reader = BufReader::with_capacity(64 * 1024, std::fs::File::open(file)?);
+            let mut run = Run {
+                label: String::new(),
+                entries: 0,
+                failed: 0,
+                problems: 0,
+            };
+            parse_reader(reader, &options, |ev| match ev {
+                Event::File { format, .. } => run.label = format!("{format} (parse_reader)"),
+                Event::Entry(_) => run.entries += 1,
+                Event::Check(c) if !c.passed => run.failed += 1,
+                Event::StatementEnd(s) => {
+                    run.failed +=
+                        u64::try_from(s.checks.iter().filter(|c| !c.passed).count()).unwrap_or(0);
+                }
+                Event::Problem(_) => run.problems += 1,
+                _ => {}
+            })?;
+            run
         }
     };
     let secs = start.elapsed().as_secs_f64();
-    let entries = parsed.entries().count();
-    let failed = parsed.failed_checks().count();
     #[allow(clippy::cast_precision_loss)]
-    let mb = bytes.len() as f64 / 1_000_000.0;
+    let (mb, per_sec) = (size as f64 / 1_000_000.0, run.entries as f64 / secs);
     println!(
-        "{file}: {} | {:.1} MB | {entries} entries | {secs:.3} s | {:.1} MB/s | {:.0} entries/s | peak RSS {} MB | failed checks {failed} | problems {}",
-        parsed.format,
-        mb,
+        "{file}: {} | {mb:.1} MB | {} entries | {secs:.3} s | {:.1} MB/s | {per_sec:.0} entries/s | peak RSS {} MB | failed checks {} | problems {}",
+        run.label,
+        run.entries,
         mb / secs,
-        f64::from(u32::try_from(entries).unwrap_or(u32::MAX)) / secs,
         peak_rss_mb().map_or("?".into(), |m| m.to_string()),
-        parsed.problems.len()
+        run.failed,
+        run.problems
     );
+    Ok(())
+}
+
+/// The floor: tokenise the XML with quick-xml and count `Ntry` elements, nothing else.
+fn scan(file: &str) -> Result<Run, Box<dyn std::error::Error>> {
+    let reader = BufReader::with_capacity(64 * 1024, std::fs::File::open(file)?);
+    let mut xml = quick_xml::Reader::from_reader(reader);
+    let mut buf = Vec::with_capacity(4096);
+    let mut entries = 0u64;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf)? {
+            quick_xml::events::Event::Start(s) if s.local_name().as_ref() == "Ntry" => {
+                entries += 1;
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(Run {
+        label: "quick-xml event scan".into(),
+        entries,
+        failed: 0,
+        problems: 0,
+    })
 }
 
 /// Peak resident set size of this process in MB (Linux `VmHWM`).
@@ -96,15 +156,15 @@ fn generate(dir: &str, n: u64) -> std::io::Result<()> {
     let closing_ind = if closing < 0 { "DBIT" } else { "CRDT" };
 
     // camt.053.001.08
-    let mut x = String::with_capacity(usize::try_from(n).unwrap_or(0) * 1100);
-    let _ = write!(
+    let mut x = BufWriter::new(std::fs::File::create(format!("{dir}/bench.camt053.xml"))?);
+    write!(
         x,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\">\n<BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-11-20T18:00:00</CreDtTm></GrpHdr>\n<Stmt><Id>BENCH-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>\n\
          <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-19</Dt></Dt></Bal>\n\
          <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>{closing_ind}</CdtDbtInd><Dt><Dt>2026-11-20</Dt></Dt></Bal>\n",
         cents(opening),
         cents(closing_abs)
-    );
+    )?;
     for i in 0..n {
         let (ind, party, acct) = if debit(i) {
             ("DBIT", "Cdtr", "CdtrAcct")
@@ -112,7 +172,7 @@ fn generate(dir: &str, n: u64) -> std::io::Result<()> {
             ("CRDT", "Dbtr", "DbtrAcct")
         };
         let a = cents(amount(i));
-        let _ = writeln!(
+        writeln!(
             x,
             "<Ntry><Amt Ccy=\"EUR\">{a}</Amt><CdtDbtInd>{ind}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>\
              <BookgDt><Dt>2026-11-20</Dt></BookgDt><ValDt><Dt>2026-11-20</Dt></ValDt><AcctSvcrRef>REF{i:010}</AcctSvcrRef>\
@@ -123,59 +183,60 @@ fn generate(dir: &str, n: u64) -> std::io::Result<()> {
              <RmtInf><Ustrd>Invoice INV-{i:08} of 2026-10-{:02}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>",
             i % 997,
             1 + i % 28
-        );
+        )?;
     }
-    x.push_str("</Stmt></BkToCstmrStmt></Document>\n");
-    std::fs::write(format!("{dir}/bench.camt053.xml"), x)?;
+    x.write_all(b"</Stmt></BkToCstmrStmt></Document>\n")?;
+    x.flush()?;
 
     // MT940, one statement.
     let comma = |c: u64| format!("{},{:02}", c / 100, c % 100);
-    let mut m = String::new();
-    let _ = write!(
+    let mut m = BufWriter::new(std::fs::File::create(format!("{dir}/bench.mt940.sta"))?);
+    write!(
         m,
         ":20:BENCH\n:25:DE89370400440532013000\n:28C:00001/001\n:60F:C261119EUR{}\n",
         comma(opening)
-    );
+    )?;
     for i in 0..n {
         let mark = if debit(i) { "D" } else { "C" };
-        let _ = write!(
+        write!(
             m,
             ":61:2611201120{mark}{}NTRFINV-{i:08}//REF{i:010}\n:86:166?00SEPA-GUTSCHRIFT?109310?20EREF+INV-{i:08}?21SVWZ+Invoice INV-{i:08}\n?22of 2026-10-{:02}?30INGDDEFFXXX?31DE44500105175407324931?32Customer {} GmbH\n",
             comma(amount(i)),
             1 + i % 28,
             i % 997
-        );
+        )?;
     }
-    let _ = write!(
+    write!(
         m,
         ":62F:{}261120EUR{}\n-\n",
         if closing < 0 { "D" } else { "C" },
         comma(closing_abs)
-    );
-    std::fs::write(format!("{dir}/bench.mt940.sta"), m)?;
+    )?;
+    m.flush()?;
 
     // OFX 1.02 SGML.
-    let mut o = String::from(
-        "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\nCHARSET:1252\nCOMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n\
+    let mut o = BufWriter::new(std::fs::File::create(format!("{dir}/bench.ofx"))?);
+    o.write_all(
+        b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\nCHARSET:1252\nCOMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n\
          <OFX>\n<SIGNONMSGSRSV1>\n<SONRS>\n<STATUS>\n<CODE>0\n<SEVERITY>INFO\n</STATUS>\n<DTSERVER>20261120180000\n<LANGUAGE>ENG\n</SONRS>\n</SIGNONMSGSRSV1>\n\
          <BANKMSGSRSV1>\n<STMTTRNRS>\n<TRNUID>1\n<STATUS>\n<CODE>0\n<SEVERITY>INFO\n</STATUS>\n<STMTRS>\n<CURDEF>USD\n<BANKACCTFROM>\n<BANKID>121099999\n<ACCTID>999988\n<ACCTTYPE>CHECKING\n</BANKACCTFROM>\n<BANKTRANLIST>\n<DTSTART>20261101\n<DTEND>20261120\n",
-    );
+    )?;
     for i in 0..n {
         let sign = if debit(i) { "-" } else { "" };
-        let _ = write!(
+        write!(
             o,
             "<STMTTRN>\n<TRNTYPE>{}\n<DTPOSTED>20261120120000\n<TRNAMT>{sign}{}\n<FITID>{i:010}\n<NAME>Customer {} Inc\n<MEMO>Invoice INV-{i:08}\n</STMTTRN>\n",
             if debit(i) { "DEBIT" } else { "CREDIT" },
             cents(amount(i)),
             i % 997
-        );
+        )?;
     }
-    let _ = write!(
+    write!(
         o,
         "</BANKTRANLIST>\n<LEDGERBAL>\n<BALAMT>{}{}\n<DTASOF>20261120\n</LEDGERBAL>\n</STMTRS>\n</STMTTRNRS>\n</BANKMSGSRSV1>\n</OFX>\n",
         if closing < 0 { "-" } else { "" },
         cents(closing_abs)
-    );
-    std::fs::write(format!("{dir}/bench.ofx"), o)?;
+    )?;
+    o.flush()?;
     Ok(())
 }

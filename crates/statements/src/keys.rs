@@ -18,10 +18,16 @@ pub(crate) fn is_placeholder_ref(r: &str) -> bool {
 }
 
 /// Builds origins for the entries of one file.
+///
+/// Keys are remembered as 64-bit hashes with the first content fingerprint (16 bytes per
+/// entry), which is all a file of any size keeps; the rare keys seen with other content
+/// keep their further fingerprints aside.
 #[derive(Debug, Default)]
 pub(crate) struct KeyMaker {
-    /// Content fingerprints seen per key, in order: the first, then any others.
-    seen: HashMap<String, (u64, Vec<u64>)>,
+    /// The first content fingerprint seen per key hash.
+    first: HashMap<u64, u64>,
+    /// Further fingerprints, in order, for keys seen again with other content.
+    more: HashMap<u64, Vec<u64>>,
 }
 
 impl KeyMaker {
@@ -67,18 +73,24 @@ impl KeyMaker {
         // different content, or without a reference, it is another booking and is
         // numbered, so both are kept while a later file with the same bookings gives the
         // same keys.
-        let occurrence = match self.seen.get_mut(&base) {
+        let key_hash = {
+            let mut h = std::hash::DefaultHasher::new();
+            base.hash(&mut h);
+            h.finish()
+        };
+        let occurrence = match self.first.get(&key_hash) {
             None => {
-                self.seen.insert(base.clone(), (fingerprint, Vec::new()));
+                self.first.insert(key_hash, fingerprint);
                 1
             }
-            Some((first, more)) => {
-                let known = std::iter::once(&*first)
-                    .chain(more.iter())
+            Some(&first) => {
+                let known = std::iter::once(&first)
+                    .chain(self.more.get(&key_hash).into_iter().flatten())
                     .position(|f| *f == fingerprint);
                 match known {
                     Some(i) if referenced.is_some() => i + 1,
                     _ => {
+                        let more = self.more.entry(key_hash).or_default();
                         more.push(fingerprint);
                         more.len() + 1
                     }
