@@ -136,7 +136,7 @@ pub(crate) struct ReconcileArgs {
     /// iso-8859-1, iso-8859-15, cp852).
     #[arg(long, value_name = "LABEL", requires = "items")]
     pub(crate) encoding: Option<String>,
-    /// Store mode: decide and record, but queue nothing for the books.
+    /// Store mode: show the decisions and write-backs a real run would make; write nothing.
     #[arg(long, conflicts_with = "items")]
     pub(crate) dry_run: bool,
 }

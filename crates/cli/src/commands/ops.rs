@@ -125,7 +125,11 @@ pub(crate) async fn reconcile_store(
     let (config, store) = setup(config_path).await?;
     let agent = Agent::new(&config, &store, clock);
     let as_of = args.as_of.unwrap_or_else(|| agent.today());
-    let run = agent.reconcile(as_of, !args.dry_run).await?;
+    let run = if args.dry_run {
+        agent.reconcile_dry_run(as_of, true).await?
+    } else {
+        agent.reconcile(as_of, true).await?
+    };
     if let Some(path) = &args.output {
         super::reconcile::write_rows(&arsync_reconcile::export_rows(&run.outcome), path)?;
     }
