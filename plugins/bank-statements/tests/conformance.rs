@@ -10,6 +10,7 @@ use arsync_runtime::{HostConfig, Isolation, LoadOptions};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 const PACKAGE: &str = "arsync-plugin-bank-statements";
 
@@ -20,32 +21,37 @@ fn workspace_root() -> PathBuf {
 /// Builds this plugin's cdylib and the plugin host, and returns the folder holding them
 /// (the runtime finds the plugin host there, next to the test binary's folder).
 fn built() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .current_dir(workspace_root())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            PACKAGE,
-            "-p",
-            "arsync-plugin-host",
-        ])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building {PACKAGE} failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(
-            || workspace_root().join("target"),
-            |d| {
-                if d.is_absolute() {
-                    d
-                } else {
-                    workspace_root().join(d)
-                }
-            },
-        );
-    target.join("debug")
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let status = Command::new(env!("CARGO"))
+                .current_dir(workspace_root())
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    PACKAGE,
+                    "-p",
+                    "arsync-plugin-host",
+                ])
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building {PACKAGE} failed");
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .map_or_else(
+                    || workspace_root().join("target"),
+                    |d| {
+                        if d.is_absolute() {
+                            d
+                        } else {
+                            workspace_root().join(d)
+                        }
+                    },
+                );
+            target.join("debug")
+        })
+        .clone()
 }
 
 fn library(dir: &Path) -> PathBuf {

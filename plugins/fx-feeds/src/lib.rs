@@ -13,7 +13,7 @@
 //! | key | meaning |
 //! |---|---|
 //! | `path` | a feed file (one of `path` and `url`) |
-//! | `url` | an `https://` URL of the feed; the host fetches it. `www.ecb.europa.eu` and `www.cnb.cz` are allowed by the manifest, other hosts must be allowed in the connection's host configuration |
+//! | `url` | an `https://` URL of the feed (plain `http://` only to localhost); the host fetches it. `www.ecb.europa.eu` and `www.cnb.cz` are allowed by the manifest, other hosts must be allowed in the connection's host configuration |
 //! | `format` | `ecb-xml`, `ecb-csv`, `cnb`, `mapped` or `export` (required) |
 //! | `mapping` | for `mapped`: an `arsync_feeds::Mapping`; for `export`: an `arsync_feeds::ExportMapping` (its `connection` defaults to `fx-feeds`) |
 //!
@@ -116,13 +116,28 @@ fn text(map: &Map<String, Value>, key: &str) -> Result<Option<String>, PluginErr
     }
 }
 
+/// Plain http to this machine (a local mirror, a test server), which the host also allows.
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    ["localhost", "127.0.0.1", "[::1]"].iter().any(|host| {
+        rest.strip_prefix(host)
+            .is_some_and(|after| after.is_empty() || after.starts_with([':', '/']))
+    })
+}
+
 fn location(map: &Map<String, Value>) -> Result<Location, PluginError> {
     match (text(map, "path")?, text(map, "url")?) {
         (Some(path), None) => Ok(Location::File(path)),
-        (None, Some(url)) if url.starts_with("https://") => Ok(Location::Url(url)),
+        (None, Some(url)) if url.starts_with("https://") || is_loopback_http(&url) => {
+            Ok(Location::Url(url))
+        }
         (None, Some(url)) => Err(PluginError::invalid_config(
             "url",
-            format!("`url` {url:?} must start with https://; arsync fetches feeds only over TLS"),
+            format!(
+                "`url` {url:?} must start with https://; arsync fetches feeds only over TLS (plain http only from this machine: localhost, 127.0.0.1, [::1])"
+            ),
         )),
         (Some(_), Some(_)) => Err(PluginError::invalid_config(
             "url",

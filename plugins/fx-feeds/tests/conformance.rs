@@ -9,6 +9,7 @@ use arsync_runtime::{HostConfig, Isolation, LoadOptions};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 const PACKAGE: &str = "arsync-plugin-fx-feeds";
 
@@ -19,32 +20,37 @@ fn workspace_root() -> PathBuf {
 /// Builds this plugin's cdylib and the plugin host, and returns the folder holding them
 /// (the runtime finds the plugin host there, next to the test binary's folder).
 fn built() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .current_dir(workspace_root())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            PACKAGE,
-            "-p",
-            "arsync-plugin-host",
-        ])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building {PACKAGE} failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(
-            || workspace_root().join("target"),
-            |d| {
-                if d.is_absolute() {
-                    d
-                } else {
-                    workspace_root().join(d)
-                }
-            },
-        );
-    target.join("debug")
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let status = Command::new(env!("CARGO"))
+                .current_dir(workspace_root())
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    PACKAGE,
+                    "-p",
+                    "arsync-plugin-host",
+                ])
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building {PACKAGE} failed");
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .map_or_else(
+                    || workspace_root().join("target"),
+                    |d| {
+                        if d.is_absolute() {
+                            d
+                        } else {
+                            workspace_root().join(d)
+                        }
+                    },
+                );
+            target.join("debug")
+        })
+        .clone()
 }
 
 fn library(dir: &Path) -> PathBuf {
@@ -120,4 +126,55 @@ fn the_fx_feeds_plugin_passes_the_conformance_kit_on_an_ecb_file_and_a_payout_re
         detail(&report, "paging to the end: pull_invoices"),
         "1 records in 2 pages, 0 reported problems"
     );
+}
+
+/// Serves `body` to every request on a loopback port, for the life of the test process.
+fn serve(body: &'static str) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn under_the_runtime_a_feed_is_fetched_over_http_by_the_host_and_not_delivered_twice() {
+    use arsync_sdk::Stream;
+    let dir = built();
+    let port = serve(include_str!("fixtures/eurofxref-daily.xml"));
+    let settings = json!({
+        "url": format!("http://127.0.0.1:{port}/stats/eurofxref/eurofxref-daily.xml"),
+        "format": "ecb-xml"
+    });
+    let options = LoadOptions {
+        host: HostConfig {
+            connection: "rates".into(),
+            extra_allowed_hosts: vec!["127.0.0.1".into()],
+            ..HostConfig::default()
+        },
+        ..Options::default().load
+    };
+    let mut plugin = arsync_runtime::load(&library(&dir), Isolation::InProcess, &options).unwrap();
+    plugin.create(&settings).unwrap();
+    let page = plugin.pull(Stream::FxRates, None).unwrap();
+    assert_eq!(page.items.len(), 3);
+    assert_eq!(page.problems.len(), 1);
+    let again = plugin
+        .pull(Stream::FxRates, page.next_cursor.as_deref())
+        .unwrap();
+    assert!(again.items.is_empty() && again.next_cursor.is_none());
 }
