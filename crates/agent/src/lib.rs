@@ -74,7 +74,7 @@ mod sync;
 pub use collect::{CollectRun, PlannedPush, record_event_key};
 pub use daemon::{DaemonSchedule, run_daemon, run_daemon_with};
 pub use error::{AgentError, Result};
-pub use outbox::{MAX_PUSH_ATTEMPTS, PUSH_BATCH, PushAttempt, PushReport};
+pub use outbox::{MAX_PUSH_ATTEMPTS, OutboxSummary, PUSH_BATCH, PushAttempt, PushReport};
 pub use plugins::{LibraryLoader, PluginLoader, RetryPolicy};
 pub use reconcile::{DecisionState, ReconcileRun, StoredDecision};
 pub use sync::{MAX_PAGES_PER_STREAM, PageProblem, StreamReport, SyncReport};

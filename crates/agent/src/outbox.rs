@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::plugins::Session;
 use arsync_config::Connection;
 use arsync_sdk::{ErrorKind, ItemResult, Outgoing, PushAction, PushItem, PushOutcome};
-use arsync_store::{OutboxChange, OutboxEntry, Store, Write};
+use arsync_store::{OutboxChange, OutboxEntry, OutboxState, Store, Write};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -52,7 +52,48 @@ pub struct PushAttempt {
     pub error: Option<String>,
 }
 
+/// How many of a connection's write-backs are in each state, and the ones given up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxSummary {
+    /// The connection.
+    pub connection: String,
+    /// Count by state (`pending`, `in_flight`, `done`, `failed`, `dead`).
+    pub by_state: BTreeMap<String, usize>,
+    /// Items given up, with the last error, for a person to look at.
+    pub dead: Vec<PushAttempt>,
+}
+
 impl<S: Store> Agent<'_, S> {
+    /// The write-backs of every configured connection by state, with the dead ones listed.
+    pub async fn outbox_summary(&self) -> Result<Vec<OutboxSummary>> {
+        let mut summaries = Vec::new();
+        for connection in &self.config.connections {
+            let name = connection.name().to_owned();
+            let mut summary = OutboxSummary {
+                connection: name.clone(),
+                ..OutboxSummary::default()
+            };
+            for entry in self.store.outbox_entries(&name, None).await? {
+                *summary
+                    .by_state
+                    .entry(entry.state.as_str().to_owned())
+                    .or_default() += 1;
+                if entry.state == OutboxState::Dead {
+                    summary.dead.push(PushAttempt {
+                        idempotency_key: entry.item.idempotency_key,
+                        action: entry.item.action,
+                        target: entry.item.target,
+                        outcome: "dead".into(),
+                        external_id: None,
+                        error: entry.last_error,
+                    });
+                }
+            }
+            summaries.push(summary);
+        }
+        Ok(summaries)
+    }
+
     /// Sends the pending outbox items of the named connections (all enabled when empty).
     pub async fn push_pending(&self, connections: &[String]) -> Result<Vec<PushReport>> {
         let mut reports = Vec::new();

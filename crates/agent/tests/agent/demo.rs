@@ -145,6 +145,14 @@ async fn the_demo_books_wait_in_the_outbox_until_the_companion_may_be_written_th
         .unwrap();
     books.settings.insert("output".into(), ".".into());
     let agent = Agent::new(&config, &store, clock_on(as_of)).with_retry(RetryPolicy::immediate(2));
+    let summary = agent.outbox_summary().await.unwrap();
+    let books_outbox = summary.iter().find(|s| s.connection == "books").unwrap();
+    assert_eq!(books_outbox.by_state.values().sum::<usize>(), waiting.len());
+    assert!(
+        books_outbox.dead.is_empty(),
+        "a refused connection gives nothing up"
+    );
+
     let first = agent.collect(as_of, false).await.unwrap();
     assert!(first.queued.is_empty(), "queued by the refused run already");
     assert_eq!(first.statuses.len(), invoices.len());
@@ -163,6 +171,9 @@ async fn the_demo_books_wait_in_the_outbox_until_the_companion_may_be_written_th
     let second = agent.collect(as_of, false).await.unwrap();
     assert!(second.queued.is_empty(), "{:?}", second.queued);
     assert!(second.pushes.iter().all(|p| p.attempts.is_empty()));
+    let summary = agent.outbox_summary().await.unwrap();
+    let books_outbox = summary.iter().find(|s| s.connection == "books").unwrap();
+    assert_eq!(books_outbox.by_state.get("done"), Some(&waiting.len()));
 }
 
 #[tokio::test]
