@@ -1,11 +1,11 @@
 """Python peers for the statement parser benchmark (see docs/BENCHMARKS.md).
 
-usage: python peer.py FILE...   (needs: pip install mt-940 ofxparse)
+usage: python peer.py [--etree] FILE...   (needs: pip install pycamt mt-940 ofxparse)
 
-MT940 is read with the `mt-940` package, OFX with `ofxparse`; camt.053 has no
-comparable maintained package on PyPI, so it is read with the standard library's
-streaming `xml.etree.ElementTree.iterparse` (entries, amounts and references only,
-elements cleared as they are read), which is a lower bound on the work a full parser does.
+camt.053 is read with `pycamt` (Camt053Parser.from_file + get_transactions), MT940 with
+the `mt-940` package, OFX with `ofxparse`. `--etree` reads camt with the standard library's
+streaming `xml.etree.ElementTree.iterparse` instead (entries, amounts and references only,
+elements cleared as they are read), a lower bound on the work a full parser does.
 """
 import resource
 import sys
@@ -26,6 +26,13 @@ def parse_ofx(path):
     with open(path, "rb") as f:
         ofx = ofxparse.OfxParser.parse(f)
     return sum(len(a.statement.transactions) for a in ofx.accounts)
+
+
+def parse_pycamt(path):
+    from pycamt.parser import Camt053Parser
+
+    parser = Camt053Parser.from_file(path)
+    return len(parser.get_transactions())
 
 
 def parse_camt(path):
@@ -49,23 +56,33 @@ def parse_camt(path):
 
 
 def main():
-    for path in sys.argv[1:]:
+    etree = "--etree" in sys.argv[1:]
+    for path in [a for a in sys.argv[1:] if a != "--etree"]:
         if path.endswith(".sta"):
             kind, fn = "mt-940 " + __import__("mt940").__version__, parse_mt940
         elif path.endswith(".ofx"):
             kind, fn = "ofxparse", parse_ofx
-        else:
+        elif etree:
             kind, fn = "ElementTree.iterparse", parse_camt
+        else:
+            from importlib.metadata import version
+
+            kind, fn = "pycamt " + version("pycamt"), parse_pycamt
         with open(path, "rb") as f:
             size = len(f.read())
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = before.ru_utime + before.ru_stime
         start = time.perf_counter()
         n = fn(path)
         secs = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
+        peak = usage.ru_maxrss // 1024
         mb = size / 1e6
         print(
             f"{path}: {kind} | {mb:.1f} MB | {n} entries | {secs:.3f} s | "
-            f"{mb / secs:.1f} MB/s | {n / secs:.0f} entries/s | peak RSS {peak} MB"
+            f"{mb / secs:.1f} MB/s | {n / secs:.0f} entries/s | "
+            f"cpu {cpu:.2f} s = {mb / cpu:.2f} MB/s | peak RSS {peak} MB"
         )
 
 

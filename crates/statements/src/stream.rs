@@ -196,25 +196,40 @@ pub(crate) fn drive<R: BufRead>(
             Severity::Warning,
         );
     }
-    let text = Transcoder::new(prefix.chain(rest), enc);
-    let io = |e: std::io::Error| StatementError::Io {
-        file: options.file_name.clone(),
-        reason: e.to_string(),
-    };
+    // UTF-8 is read as it is (the common case, and the fastest); other encodings are
+    // transcoded to UTF-8 on the way.
+    if enc == TextEncoding::Utf8 {
+        let body = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+        read_text(body.chain(rest), kind, &mut rep)
+    } else {
+        read_text(Transcoder::new(prefix.chain(rest), enc), kind, &mut rep)
+    }
+}
+
+/// Reads UTF-8 text in the given format.
+fn read_text<R: BufRead>(
+    mut text: R,
+    kind: FormatKind,
+    rep: &mut Reporter<'_>,
+) -> Result<(), StatementError> {
     match kind {
         FormatKind::Camt052 | FormatKind::Camt053 | FormatKind::Camt054 => {
-            camt::parse(text, kind, &mut rep)
+            camt::parse(text, kind, rep)
         }
-        FormatKind::Mt940 | FormatKind::Mt942 => mt940::parse(text, kind, &mut rep),
+        FormatKind::Mt940 | FormatKind::Mt942 => mt940::parse(text, kind, rep),
         FormatKind::Bai2 | FormatKind::Ofx => {
-            let mut whole = String::new();
-            let mut text = text;
-            text.read_to_string(&mut whole).map_err(io)?;
+            let mut whole = Vec::new();
+            text.read_to_end(&mut whole)
+                .map_err(|e| StatementError::Io {
+                    file: rep.options.file_name.clone(),
+                    reason: e.to_string(),
+                })?;
+            let whole = String::from_utf8_lossy(&whole);
             if kind == FormatKind::Bai2 {
-                bai2::parse(&whole, &mut rep);
+                bai2::parse(&whole, rep);
                 Ok(())
             } else {
-                ofx::parse(&whole, &mut rep)
+                ofx::parse(&whole, rep)
             }
         }
     }
