@@ -54,6 +54,9 @@ enum Verb {
         /// Run one size in this process and print its figures as JSON (used by the parent).
         #[arg(long, hide = true)]
         single: bool,
+        /// Only generate and run the hash-join floor, not the matcher.
+        #[arg(long)]
+        floor_only: bool,
     },
 }
 
@@ -125,12 +128,12 @@ fn through_files(_: &Case, _: &std::path::Path, _: &Settings) -> Result<()> {
     bail!("--files needs the `files` feature; build without --no-default-features")
 }
 
-fn scale(items: &[usize], seed: u64, single: bool) -> Result<()> {
+fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool) -> Result<()> {
     if single {
         let [n] = items else {
             bail!("--single runs exactly one size; give one number to --items");
         };
-        let figures = scale_run(seed, *n)?;
+        let figures = scale_run(seed, *n, !floor_only)?;
         out(&format!("{}\n", serde_json::to_string(&figures)?))?;
         return Ok(());
     }
@@ -161,18 +164,20 @@ fn scale(items: &[usize], seed: u64, single: bool) -> Result<()> {
         let f: ScaleFigures = serde_json::from_slice(&child.stdout)
             .with_context(|| format!("reading the {n}-item figures"))?;
         let mib = |k: Option<u64>| k.map_or_else(|| "—".into(), |k| format!("{} MiB", k / 1024));
-        let per = if f.receipts > 0 {
-            (u128::from(f.reconcile_ms) * 1000 / u128::try_from(f.receipts).unwrap_or(1))
-                .to_string()
-        } else {
-            "—".into()
+        let per = match f.reconcile_ms {
+            Some(ms) if f.receipts > 0 => {
+                (u128::from(ms) * 1000 / u128::try_from(f.receipts).unwrap_or(1)).to_string()
+            }
+            _ => "—".into(),
         };
+        let reconcile = f
+            .reconcile_ms
+            .map_or_else(|| "not run".into(), |ms| format!("{ms} ms"));
         out(&format!(
-            "| {} | {} | {} ms | {} ms | {per} | {} | {} | {} ms | {} | {} | {} | {} | {} % | {} % |\n",
+            "| {} | {} | {} ms | {reconcile} | {per} | {} | {} | {} ms | {} | {} | {} | {} | {} % | {} % |\n",
             f.items,
             f.receipts,
             f.generate_ms,
-            f.reconcile_ms,
             mib(f.peak_rss_kib),
             mib(f.rss_before_kib),
             f.hash_join_ms,
@@ -198,6 +203,7 @@ fn main() -> Result<()> {
             items,
             seed,
             single,
-        } => scale(&items, seed, single),
+            floor_only,
+        } => scale(&items, seed, single, floor_only),
     }
 }

@@ -25,8 +25,8 @@ pub struct ScaleFigures {
     pub receipts: usize,
     /// Milliseconds to generate the case.
     pub generate_ms: u64,
-    /// Milliseconds the matcher took (`reconcile`).
-    pub reconcile_ms: u64,
+    /// Milliseconds the matcher took (`reconcile`); `None` when only the floor was run.
+    pub reconcile_ms: Option<u64>,
     /// Milliseconds the hash join took.
     pub hash_join_ms: u64,
     /// Receipts the hash join found an item for.
@@ -89,8 +89,9 @@ pub fn hash_join(invoices: &[Invoice], receipts: &[Receipt]) -> usize {
 }
 
 /// A case of `items` invoices in which every invoice is paid (so receipts and items are
-/// about equal in number), reconciled once and against the hash-join floor.
-pub fn scale_run(seed: u64, items: usize) -> Result<ScaleFigures> {
+/// about equal in number), joined by the hash-join floor and, with `with_matcher`,
+/// reconciled once.
+pub fn scale_run(seed: u64, items: usize, with_matcher: bool) -> Result<ScaleFigures> {
     let started = Instant::now();
     let mut spec = CaseSpec::new(seed, items);
     spec.paid_percent = 100;
@@ -114,9 +115,27 @@ pub fn scale_run(seed: u64, items: usize) -> Result<ScaleFigures> {
     let hash_join_ms = millis(joined.elapsed());
 
     let rss_before_kib = status_kib("VmRSS:");
+    let items = invoices.len() + credit_notes.len();
+    let n_receipts = receipts.len();
+    if !with_matcher {
+        return Ok(ScaleFigures {
+            items,
+            receipts: n_receipts,
+            generate_ms,
+            reconcile_ms: None,
+            hash_join_ms,
+            hash_join_hits,
+            rss_before_kib,
+            peak_rss_kib: peak_rss_kib(),
+            auto: 0,
+            suggested: 0,
+            unmatched: 0,
+            precision: None,
+            recall: None,
+        });
+    }
     let book = RateBook::new(rates);
     let memory = Memory::default();
-    let n_receipts = receipts.len();
     let input = ReconcileInput {
         as_of: spec.as_of,
         home,
@@ -129,11 +148,11 @@ pub fn scale_run(seed: u64, items: usize) -> Result<ScaleFigures> {
     };
     let matched = Instant::now();
     let outcome = reconcile(&input, &Settings::default())?;
-    let reconcile_ms = millis(matched.elapsed());
+    let reconcile_ms = Some(millis(matched.elapsed()));
     let peak = peak_rss_kib();
     let report: QualityReport = score(&truth, &outcome);
     Ok(ScaleFigures {
-        items: invoices.len() + credit_notes.len(),
+        items,
         receipts: n_receipts,
         generate_ms,
         reconcile_ms,

@@ -209,7 +209,8 @@ fn the_hash_join_finds_numbers_written_exactly_and_misses_loose_ones() {
 
 #[test]
 fn a_scale_run_reports_time_memory_and_the_floor() {
-    let f = scale_run(2, 3_000).unwrap();
+    let f = scale_run(2, 3_000, true).unwrap();
+    assert!(f.reconcile_ms.is_some());
     assert!(f.items >= 3_000);
     // Every invoice is paid, some several to one receipt, plus noise.
     assert!(f.receipts > 2_000 && f.receipts < 4_000, "{}", f.receipts);
@@ -218,6 +219,12 @@ fn a_scale_run_reports_time_memory_and_the_floor() {
     if cfg!(target_os = "linux") {
         assert!(f.peak_rss_kib.unwrap() >= f.rss_before_kib.unwrap());
     }
+    let floor = scale_run(2, 3_000, false).unwrap();
+    assert_eq!(floor.reconcile_ms, None);
+    assert_eq!(
+        (floor.receipts, floor.hash_join_hits),
+        (f.receipts, f.hash_join_hits)
+    );
 }
 
 /// The targets: precision of automatic allocations at least 99.5 %, recall
