@@ -153,8 +153,9 @@ pub fn read_items_from_table_as(
         }
         match reader.read() {
             Ok(record) => {
-                if let Some(mut party) = reader.party()
-                    && !parties.contains_key(&party.origin.external_id)
+                if let Some(id) = reader.customer_id()
+                    && !parties.contains_key(&id)
+                    && let Some(mut party) = reader.party()
                 {
                     // The currency of a customer's first document is taken as theirs.
                     party.currency = Some(match &record {
@@ -591,23 +592,21 @@ impl RowReader<'_> {
     /// "Zwischensumme", "Sous-total" or such, alone or followed by the customer it sums
     /// ("Summe Müller GmbH", as DATEV and SAP lists print between customers).
     fn is_totals_row(&self) -> bool {
-        let number_is_label = match self.text(Field::InvoiceNumber) {
-            None => true,
-            Some(t) => is_total_label(&t),
-        };
-        number_is_label
-            && self.cell(Field::IssueDate).is_none()
+        self.cell(Field::IssueDate).is_none()
             && self.cell(Field::DueDate).is_none()
+            && self
+                .text(Field::InvoiceNumber)
+                .is_none_or(|t| is_total_label(&t))
             && self.row.cells.iter().any(|c| is_total_label(&c.text()))
     }
 
     fn row_hash(&self) -> String {
-        let mut payload = String::new();
+        let mut payload = String::with_capacity(256);
         for (i, cell) in self.row.cells.iter().enumerate() {
             let header = self.table.headers.get(i).map_or("", String::as_str);
             payload.push_str(header);
             payload.push('=');
-            payload.push_str(&cell.text());
+            cell.write_text(&mut payload);
             payload.push('\u{1f}');
         }
         payload_hash(payload.as_bytes())
