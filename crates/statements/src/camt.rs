@@ -161,20 +161,41 @@ impl Tree {
             .filter(move |c| self.nodes[*c].name == name)
     }
 
-    /// The first node at a `/`-separated path below `n`.
+    /// The child of `n` whose local name is `name`, compared as bytes.
+    fn child_named(&self, n: usize, name: &[u8]) -> Option<usize> {
+        self.nodes
+            .get(n)?
+            .children
+            .iter()
+            .copied()
+            .find(|c| self.nodes[*c].name.as_bytes() == name)
+    }
+
+    /// The first node at a `/`-separated path below `n`. The path is split as bytes: these
+    /// lookups run dozens of times per entry.
     fn at(&self, n: usize, path: &str) -> Option<usize> {
-        path.split('/')
-            .try_fold(n, |cur, part| self.child(cur, part))
+        path.as_bytes()
+            .split(|b| *b == b'/')
+            .try_fold(n, |cur, part| self.child_named(cur, part))
     }
 
     /// Every node at a path below `n` (each step may repeat).
     fn all(&self, n: usize, path: &str) -> Vec<usize> {
         let mut cur = vec![n];
-        for part in path.split('/') {
-            cur = cur
-                .iter()
-                .flat_map(|c| self.children(*c, part).collect::<Vec<_>>())
-                .collect();
+        let mut next = Vec::new();
+        for part in path.as_bytes().split(|b| *b == b'/') {
+            next.clear();
+            for c in &cur {
+                if let Some(node) = self.nodes.get(*c) {
+                    next.extend(
+                        node.children
+                            .iter()
+                            .copied()
+                            .filter(|x| self.nodes[*x].name.as_bytes() == part),
+                    );
+                }
+            }
+            std::mem::swap(&mut cur, &mut next);
         }
         cur
     }
