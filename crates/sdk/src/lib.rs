@@ -96,6 +96,7 @@ pub mod client;
 mod connector;
 #[doc(hidden)]
 pub mod export;
+pub mod file_cursor;
 pub mod host;
 pub mod protocol;
 #[cfg(any(test, feature = "testing"))]

@@ -41,12 +41,10 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
-mod cursor;
-
 use arsync_feeds::{ExportMapping, FeedProblem, FeedsError, Mapping, RateFeed};
 use arsync_model::payload_hash;
+use arsync_sdk::file_cursor::{FileCursor, PAGE_SIZE, window};
 use arsync_sdk::prelude::*;
-use cursor::{FileCursor, PAGE_SIZE, window};
 use serde_json::{Map, Value};
 
 /// The name recorded as the connection in the origins of export records, unless the

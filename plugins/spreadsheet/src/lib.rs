@@ -60,15 +60,14 @@
 #![deny(missing_docs)]
 
 mod companion;
-mod cursor;
 mod removed;
 mod settings;
 
 use arsync_model::payload_hash;
+use arsync_sdk::file_cursor::{FileCursor, PAGE_SIZE, window};
 use arsync_sdk::prelude::*;
 use arsync_sheets::{ItemsFile, RowProblem, SheetsError, Source, read_items};
 use companion::{Journal, Target};
-use cursor::{FileCursor, PAGE_SIZE, window};
 use removed::{Snapshot, removed};
 use settings::Settings;
 use std::sync::Arc;

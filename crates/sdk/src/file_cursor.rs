@@ -5,29 +5,40 @@
 //! (the store upserts by external id, so unchanged rows collapse).
 //!
 //! Text form: `sha256:<hex>` (delivered) or `sha256:<hex>@<offset>` (in the middle).
+//!
+//! For connectors whose source is one file or one document (a workbook, a rate file, an
+//! export): the spreadsheet and fx-feeds plugins page with it.
 
-use arsync_sdk::{PluginError, Position};
+use crate::{PluginError, Position};
 use std::ops::Range;
 
 /// Records per page.
-pub(crate) const PAGE_SIZE: usize = 500;
+pub const PAGE_SIZE: usize = 500;
 
 const PREFIX: &str = "sha256:";
 
 /// Where a stream stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum FileCursor {
+pub enum FileCursor {
     /// Nothing delivered yet.
     Start,
     /// The file with this hash is delivered up to `offset` (exclusive).
-    Within { hash: String, offset: usize },
+    Within {
+        /// The file's sha256, hex.
+        hash: String,
+        /// Records delivered so far.
+        offset: usize,
+    },
     /// The file with this hash is delivered completely.
-    Delivered { hash: String },
+    Delivered {
+        /// The file's sha256, hex.
+        hash: String,
+    },
 }
 
 impl FileCursor {
     /// Reads a cursor this plugin issued; anything else is refused, naming the fix.
-    pub(crate) fn parse(text: Option<&str>) -> Result<Self, PluginError> {
+    pub fn parse(text: Option<&str>) -> Result<Self, PluginError> {
         let Some(text) = text else {
             return Ok(FileCursor::Start);
         };
@@ -58,7 +69,7 @@ impl FileCursor {
     }
 
     /// The cursor's text.
-    pub(crate) fn encode(&self) -> Option<String> {
+    pub fn encode(&self) -> Option<String> {
         match self {
             FileCursor::Start => None,
             FileCursor::Within { hash, offset } => Some(format!("{PREFIX}{hash}@{offset}")),
@@ -67,14 +78,14 @@ impl FileCursor {
     }
 
     /// True if the file with `hash` has been delivered completely.
-    pub(crate) fn is_delivered(&self, hash: &str) -> bool {
+    pub fn is_delivered(&self, hash: &str) -> bool {
         matches!(self, FileCursor::Delivered { hash: h } if h == hash)
     }
 }
 
 /// Which records of a file with `hash` and `len` records the next page holds, and the
 /// cursor after it (`None` when nothing was left to deliver).
-pub(crate) fn window(
+pub fn window(
     cursor: &FileCursor,
     hash: &str,
     len: usize,
@@ -119,7 +130,7 @@ mod tests {
     fn a_cursor_from_elsewhere_is_refused_as_invalid_data_naming_the_cursor() {
         for text in ["\u{1}x", "sha256:", "sha256:zz", "sha256:ab@x", "page=2"] {
             let e = FileCursor::parse(Some(text)).unwrap_err();
-            assert_eq!(e.kind, arsync_sdk::ErrorKind::InvalidData, "{text}");
+            assert_eq!(e.kind, crate::ErrorKind::InvalidData, "{text}");
             assert!(e.message.contains("reset"), "{text}");
         }
     }
