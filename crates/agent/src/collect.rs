@@ -17,7 +17,6 @@ use arsync_collect::{
     CollectInputs, InterestSettings, ItemStatus, PaymentHistory, RateTables, StateEvent, TaskPlan,
     item_facts, overdue_status, overdue_statuses, plan_tasks,
 };
-use arsync_config::Jurisdiction;
 use arsync_model::{CollectionState, CollectionTask, OverdueStatus, TaskState};
 use arsync_sdk::{Outgoing, PushAction};
 use arsync_store::{OutboxItem, Store, Which, Write, Written, canonical_json};
@@ -113,15 +112,6 @@ fn task_state(task: &CollectionTask) -> String {
     }
 }
 
-fn jurisdiction_code(j: Jurisdiction) -> Option<&'static str> {
-    match j {
-        Jurisdiction::Eu => Some("EU"),
-        Jurisdiction::De => Some("DE"),
-        Jurisdiction::Gb => Some("UK"),
-        Jurisdiction::Contractual => None,
-    }
-}
-
 impl<S: Store> Agent<'_, S> {
     /// Computes statuses and tasks on `as_of`, keeps the tasks, queues the write-backs and
     /// pushes every connection's outbox. With `dry_run`, computes the same and says what
@@ -134,7 +124,7 @@ impl<S: Store> Agent<'_, S> {
             file: self.config.file.clone(),
             reason: e.to_string(),
         };
-        let jurisdiction = jurisdiction_code(self.config.company.jurisdiction);
+        let jurisdiction = self.config.company.jurisdiction.code();
         let basis = settings
             .interest_basis(jurisdiction)
             .map_err(settings_error)?;
@@ -155,7 +145,15 @@ impl<S: Store> Agent<'_, S> {
             _ => None,
         };
 
-        let invoices = self.store.invoices(None, Which::All).await?;
+        let mut invoices = self.store.invoices(None, Which::All).await?;
+        // A receipt arsync applied that the books have not booked yet pays its invoices
+        // here too: nobody is dunned for money that is on the bank account.
+        let decisions = self.decisions().await?;
+        crate::reconcile::apply_settled_receipts(
+            decisions.iter().filter(|d| d.is_certain()),
+            &mut invoices,
+            &mut [],
+        );
         let parties = self.store.parties(None).await?;
         let payments = self.store.payments(None).await?;
         let events = self.events().await?;

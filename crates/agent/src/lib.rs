@@ -76,7 +76,7 @@ pub use daemon::{DaemonSchedule, run_daemon, run_daemon_with};
 pub use error::{AgentError, Result};
 pub use outbox::{MAX_PUSH_ATTEMPTS, OutboxSummary, PUSH_BATCH, PushAttempt, PushReport};
 pub use plugins::{LibraryLoader, PluginLoader, RetryPolicy};
-pub use reconcile::{DecisionState, ReconcileRun, StoredDecision};
+pub use reconcile::{DecisionState, ReconcileRun, StoredDecision, apply_settled_receipts};
 pub use sync::{MAX_PAGES_PER_STREAM, PageProblem, StreamReport, SyncReport};
 
 use arsync_config::{Config, Connection};

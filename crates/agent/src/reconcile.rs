@@ -10,7 +10,10 @@ use crate::collect::PlannedPush;
 use crate::error::{AgentError, Result};
 use crate::outbox::PushReport;
 use crate::{MATCHES_NAMESPACE, MEMORY_NAMESPACE};
-use arsync_model::{Allocation, ItemKind, Origin, Payment, PaymentStatus, RateBook};
+use arsync_model::{
+    Allocation, CreditNote, DocumentStatus, Invoice, ItemKind, Origin, Payment, PaymentStatus,
+    RateBook,
+};
 use arsync_reconcile::{
     AuditEvent, Decision, Match, Memory, Outcome, Receipt, ReceiptKind, ReconcileInput,
 };
@@ -59,6 +62,12 @@ pub struct StoredDecision {
 }
 
 impl StoredDecision {
+    /// Whether the match is certain: applied automatically or confirmed by a person, whether
+    /// or not the books could take the payment yet.
+    pub fn is_certain(&self) -> bool {
+        matches!(self.state, DecisionState::Auto | DecisionState::Confirmed)
+    }
+
     /// Whether the receipt is settled: queued for write-back or confirmed.
     pub fn is_settled(&self) -> bool {
         self.queued.is_some() || self.state == DecisionState::Confirmed
@@ -183,28 +192,11 @@ impl<S: Store> Agent<'_, S> {
             .filter(|d| d.is_settled())
             .map(|d| d.receipt_id.as_str())
             .collect();
-        for decision in stored.values().filter(|d| d.is_settled()) {
-            for line in decision.matched().map_or(&[][..], |m| &m.allocations) {
-                match line.item_kind {
-                    ItemKind::Invoice => {
-                        for inv in invoices.iter_mut().filter(|i| {
-                            i.origin.external_id == line.item_id
-                                && i.open_amount == line.open_before.amount
-                        }) {
-                            inv.open_amount = line.open_after.amount;
-                        }
-                    }
-                    ItemKind::CreditNote => {
-                        for note in credit_notes.iter_mut().filter(|c| {
-                            c.origin.external_id == line.item_id
-                                && c.remaining == line.open_before.amount.abs()
-                        }) {
-                            note.remaining = line.open_after.amount.abs();
-                        }
-                    }
-                }
-            }
-        }
+        apply_settled_receipts(
+            stored.values().filter(|d| d.is_settled()),
+            &mut invoices,
+            &mut credit_notes,
+        );
 
         let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
         let mut receipts = Vec::new();
@@ -439,6 +431,23 @@ impl<S: Store> Agent<'_, S> {
         self.docs_of(MATCHES_NAMESPACE).await
     }
 
+    /// The open invoices and credit notes as they stand once the receipts arsync matched
+    /// with certainty but the books have not booked yet are counted (see
+    /// [`apply_settled_receipts`]).
+    pub async fn open_items(&self) -> Result<(Vec<Invoice>, Vec<CreditNote>)> {
+        let mut invoices = self.store.invoices(None, Which::Open).await?;
+        let mut credit_notes = self.store.credit_notes(None, Which::Open).await?;
+        let decisions = self.decisions().await?;
+        apply_settled_receipts(
+            decisions.iter().filter(|d| d.is_certain()),
+            &mut invoices,
+            &mut credit_notes,
+        );
+        invoices.retain(|i| i.status.is_receivable() && !i.open_amount.is_zero());
+        credit_notes.retain(|c| !c.remaining.is_zero());
+        Ok((invoices, credit_notes))
+    }
+
     /// What the reconciliation has learned so far.
     pub async fn memory(&self) -> Result<Memory> {
         match self.store.get_doc(MEMORY_NAMESPACE, "memory").await? {
@@ -590,5 +599,49 @@ fn no_suggestion(receipt_id: &str, action: &str) -> AgentError {
         receipt: receipt_id.to_owned(),
         wanted: "suggested".into(),
         action: action.to_owned(),
+    }
+}
+
+/// Lowers the open amounts of items paid by the given matched receipts that the books have
+/// not booked yet, so a receipt already matched is neither matched again nor dunned for. An item whose open amount in the books no longer equals what was
+/// open when the receipt was matched has moved on in the books (the payment was booked, or
+/// the item changed): the books are trusted and the item is left as it is. Receipts are
+/// taken in the order they were decided, so two part payments chain.
+pub fn apply_settled_receipts<'d>(
+    decisions: impl IntoIterator<Item = &'d StoredDecision>,
+    invoices: &mut [Invoice],
+    credit_notes: &mut [CreditNote],
+) {
+    let mut settled: Vec<&StoredDecision> = decisions.into_iter().collect();
+    settled.sort_by(|a, b| {
+        a.decided_on
+            .cmp(&b.decided_on)
+            .then(a.receipt_id.cmp(&b.receipt_id))
+    });
+    for decision in settled {
+        for line in decision.matched().map_or(&[][..], |m| &m.allocations) {
+            match line.item_kind {
+                ItemKind::Invoice => {
+                    for inv in invoices.iter_mut().filter(|i| {
+                        i.origin.external_id == line.item_id
+                            && i.currency == line.open_before.currency
+                            && i.open_amount == line.open_before.amount
+                    }) {
+                        inv.open_amount = line.open_after.amount;
+                        if inv.open_amount.is_zero() {
+                            inv.status = DocumentStatus::Paid;
+                        }
+                    }
+                }
+                ItemKind::CreditNote => {
+                    for note in credit_notes.iter_mut().filter(|c| {
+                        c.origin.external_id == line.item_id
+                            && c.remaining == line.open_before.amount.abs()
+                    }) {
+                        note.remaining = line.open_after.amount.abs();
+                    }
+                }
+            }
+        }
     }
 }

@@ -153,11 +153,12 @@ pub(crate) async fn run(args: &DemoArgs, _clock: &dyn Clock) -> anyhow::Result<(
     }
 
     out.push_str("\n4. Aging\n\n");
-    let report = super::report::aging_from_store(&store, &config, args.as_of).await?;
+    let (report, pending) = super::report::aging_from_store(&store, &config, args.as_of).await?;
     out.push_str(&String::from_utf8_lossy(&super::report::render_aging(
         &report,
         Format::Table,
     )?));
+    out.push_str(&super::report::pending_note(&pending));
     if args.dir.is_none() {
         out.push_str("\nRun `arsync demo --dir DIR` to keep the files, the store and the companion workbook.\n");
     }
