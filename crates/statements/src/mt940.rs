@@ -72,6 +72,7 @@ struct LineStatus {
 /// held whole.
 struct Fields<'s, R> {
     src: R,
+    buf: Vec<u8>,
     line_no: u32,
     status: &'s mut LineStatus,
     pending: Option<Field<'static>>,
@@ -83,6 +84,7 @@ impl<'s, R: BufRead> Fields<'s, R> {
     fn new(src: R, status: &'s mut LineStatus) -> Self {
         Self {
             src,
+            buf: Vec::with_capacity(256),
             line_no: 0,
             status,
             pending: None,
@@ -93,19 +95,21 @@ impl<'s, R: BufRead> Fields<'s, R> {
 
     /// The next line without its line break, and its 1-based number.
     fn next_line(&mut self) -> Option<(u32, String)> {
-        let mut buf = Vec::new();
-        match self.src.read_until(b'\n', &mut buf) {
+        let buf = &mut self.buf;
+        buf.clear();
+        match self.src.read_until(b'\n', buf) {
             Ok(0) => None,
             Ok(_) => {
                 self.line_no = self.line_no.saturating_add(1);
                 while matches!(buf.last(), Some(b'\n' | b'\r')) {
                     buf.pop();
                 }
-                let text = match String::from_utf8(buf) {
-                    Ok(t) => t,
-                    Err(e) => {
+                // One allocation of the line's exact length.
+                let text = match std::str::from_utf8(buf) {
+                    Ok(t) => t.to_owned(),
+                    Err(_) => {
                         self.status.bad_utf8.get_or_insert(self.line_no);
-                        String::from_utf8_lossy(e.as_bytes()).into_owned()
+                        String::from_utf8_lossy(buf).into_owned()
                     }
                 };
                 Some((self.line_no, text))
@@ -118,10 +122,18 @@ impl<'s, R: BufRead> Fields<'s, R> {
     }
 }
 
-fn tail<'a>(line: &Cow<'a, str>, from: usize) -> Cow<'a, str> {
+/// The line from byte `from` on; an owned line is cut in place, without a copy.
+fn tail(line: Cow<'_, str>, from: usize) -> Cow<'_, str> {
     match line {
         Cow::Borrowed(b) => Cow::Borrowed(b.get(from..).unwrap_or("")),
-        Cow::Owned(o) => Cow::Owned(o.get(from..).unwrap_or("").to_owned()),
+        Cow::Owned(mut o) => {
+            if o.is_char_boundary(from) && from <= o.len() {
+                o.drain(..from);
+            } else {
+                o.clear();
+            }
+            Cow::Owned(o)
+        }
     }
 }
 
@@ -144,7 +156,7 @@ impl<R: BufRead> Iterator for Fields<'_, R> {
             // SWIFT envelope: "{1:F01...}{2:I940...}{4:" then the text block.
             if line.starts_with('{') {
                 match line.find("{4:") {
-                    Some(p) => line = tail(&line, p + 3),
+                    Some(p) => line = tail(line, p + 3),
                     None => continue,
                 }
             }
@@ -166,7 +178,7 @@ impl<R: BufRead> Iterator for Fields<'_, R> {
                 }
                 let field = Field {
                     tag,
-                    lines: vec![tail(&line, offset)],
+                    lines: vec![tail(line, offset)],
                     line: line_no,
                 };
                 if let Some(prev) = self.pending.replace(field) {
@@ -887,16 +899,18 @@ fn read_german(s: &str, info: &mut Info) {
         "EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+",
         "COAM+", "OAMT+",
     ];
-    let mut marks: Vec<(usize, &str)> = KEYWORDS
-        .iter()
-        .flat_map(|k| {
-            purpose
-                .match_indices(k)
-                .map(|(i, _)| (i, *k))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    marks.sort_unstable();
+    // One pass over the '+' signs: every keyword ends in one, so each '+' is checked
+    // against the keywords that could end there (found in text order, as bytes).
+    let bytes = purpose.as_bytes();
+    let mut marks: Vec<(usize, &str)> = Vec::new();
+    for (plus, _) in purpose.match_indices('+') {
+        if let Some(k) = KEYWORDS
+            .iter()
+            .find(|k| plus + 1 >= k.len() && &bytes[plus + 1 - k.len()..=plus] == k.as_bytes())
+        {
+            marks.push((plus + 1 - k.len(), k));
+        }
+    }
     for (n, (start, key)) in marks.iter().enumerate() {
         let end = marks.get(n + 1).map_or(purpose.len(), |m| m.0);
         let value = purpose[start + key.len()..end].trim();
