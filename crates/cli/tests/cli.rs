@@ -452,10 +452,20 @@ fn the_demo_runs_the_whole_loop_through_the_plugins() {
     assert!(tasks.contains("formal_notice"), "{tasks}");
     // NM-26-1011 was paid on the bank statement (matched by its RF reference) though the
     // books have not booked it yet: nobody is told to chase it.
-    assert!(!tasks.lines().any(|l| l.contains("NM-26-1011") && l.contains(",open,")), "{tasks}");
+    assert!(
+        !tasks
+            .lines()
+            .any(|l| l.contains("NM-26-1011") && l.contains(",open,")),
+        "{tasks}"
+    );
     let out = arsync(dir.path(), &["report", "aging", "--as-of", "2026-11-23"]);
     let aging = text(&out.stdout);
-    assert!(aging.contains("not yet booked in the books are counted as paid on: NM-26-1001, NM-26-1010, NM-26-1011"), "{aging}");
+    assert!(
+        aging.contains(
+            "not yet booked in the books are counted as paid on: NM-26-1001, NM-26-1010, NM-26-1011"
+        ),
+        "{aging}"
+    );
     // The status went back to the books: the companion workbook sits next to the source.
     assert!(dir.path().join("books.arsync.xlsx").exists());
     // Every decision and write is in an intact audit log.
