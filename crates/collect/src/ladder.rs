@@ -16,8 +16,10 @@
 //! ```
 
 use crate::error::{CollectError, Result};
-use arsync_model::CollectionAction;
+use arsync_model::{CollectionAction, Currency, Money};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One rung of the ladder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +37,61 @@ pub struct LadderStep {
     /// before action): from here statutory interest can run.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sets_default: bool,
+    /// The least open amount, per currency, for which the step is raised, written as strings
+    /// (`min_open = { EUR = "50", GBP = "40" }`). The amount compared is, in that currency,
+    /// the invoice's open amount (one task per invoice) or the sum of the customer's open
+    /// invoices that have reached the step (one task per customer). A currency not listed
+    /// has no minimum; amounts are never converted. An item below the minimum stays at the
+    /// highest earlier step whose minimum it meets.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "decimal_strings",
+        serialize_with = "strings_of_decimals"
+    )]
+    pub min_open: BTreeMap<Currency, Decimal>,
+}
+
+impl LadderStep {
+    /// Whether `open` meets this step's minimum for its currency.
+    pub fn meets_minimum(&self, open: Money) -> bool {
+        self.min_open
+            .get(&open.currency)
+            .is_none_or(|min| open.amount >= *min)
+    }
+}
+
+fn decimal_strings<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<Currency, Decimal>, D::Error> {
+    let raw = BTreeMap::<Currency, String>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(c, text)| {
+            let amount = Decimal::from_str_exact(text.trim()).map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "min_open {c} = \"{text}\" is no amount ({e}); write it as a string, e.g. {c} = \"50\""
+                ))
+            })?;
+            if amount < Decimal::ZERO {
+                return Err(serde::de::Error::custom(format!(
+                    "min_open {c} = \"{text}\" is below zero; give the least open amount"
+                )));
+            }
+            Ok((c, amount))
+        })
+        .collect()
+}
+
+fn strings_of_decimals<S: serde::Serializer>(
+    m: &BTreeMap<Currency, Decimal>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(m.len()))?;
+    for (c, a) in m {
+        map.serialize_entry(c, &a.to_string())?;
+    }
+    map.end()
 }
 
 /// A validated ladder: steps strictly increasing in `after_days`, at most one that sets
@@ -123,6 +180,25 @@ impl Ladder {
         &self.steps
     }
 
+    /// The highest step due after `ladder_days` days past the due date whose minimum the
+    /// amount meets (`open_at(step)` gives the amount compared for a step), if any.
+    pub fn reached_with_minimum(
+        &self,
+        ladder_days: i64,
+        open_at: impl Fn(&LadderStep) -> Money,
+    ) -> Option<StepReached<'_>> {
+        let count = self.steps.partition_point(|s| s.after_days <= ladder_days);
+        let index = self
+            .steps
+            .iter()
+            .take(count)
+            .rposition(|s| s.meets_minimum(open_at(s)))?;
+        Some(StepReached {
+            index: u32::try_from(index).ok()?,
+            step: self.steps.get(index)?,
+        })
+    }
+
     /// The highest step due after `ladder_days` days past the due date, if any.
     pub fn reached(&self, ladder_days: i64) -> Option<StepReached<'_>> {
         let count = self.steps.partition_point(|s| s.after_days <= ladder_days);
@@ -159,6 +235,7 @@ impl Default for Ladder {
             action,
             tone: tone.map(str::to_owned),
             sets_default,
+            min_open: BTreeMap::new(),
         };
         Ladder {
             steps: vec![

@@ -36,6 +36,7 @@ mod interest;
 mod ladder;
 mod limitation;
 mod rates;
+mod rules;
 mod settings;
 mod state;
 mod status;
@@ -57,6 +58,7 @@ pub use rates::{
     MissingReferenceRate, RateRow, RateSpan, RateTable, RateTableId, RateTables, half_year_end,
     half_year_label, half_year_start,
 };
+pub use rules::{Calendar, LadderOverride, TaskGrouping, TaskRules};
 pub use settings::{
     CollectSettings, InterestMode, InterestSetting, LimitationSetting, RateOverrides,
 };
@@ -66,4 +68,4 @@ pub use state::{
 pub use status::{
     InterestSettings, ItemStatus, day_step_reached, item_facts, overdue_status, overdue_statuses,
 };
-pub use tasks::{PaymentHistory, TaskPlan, plan_tasks, priority};
+pub use tasks::{PaymentHistory, TaskPlan, plan_tasks, plan_tasks_with, priority};

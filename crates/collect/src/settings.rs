@@ -10,7 +10,18 @@
 //! # interest = { mode = "none" }
 //! limitation = { warnings = true }           # or { years = 5 } for a contractual period
 //! rates = { de_basiszins = "rates/de_basiszins.local.csv" }   # override files
+//! one_task_per = "customer"                  # or "invoice" (default)
+//! calendar = { skip_weekends = true, quiet_days = ["2026-12-24"] }   # absent: no shifting
+//!
+//! [collect.groups]                           # customer id = group name
+//! "C-100" = "key_accounts"
+//!
+//! [collect.overrides.key_accounts]           # keyed by customer id or group name
+//! shift_days = 14                            # or ladder = [ ... ] of their own
 //! ```
+//!
+//! A ladder step may carry `min_open = { EUR = "50" }`: the least open amount, per currency
+//! and never converted, for which the step is raised (see [`crate::LadderStep::min_open`]).
 //!
 //! Every key is optional; unknown keys are refused. Rates are written as strings so that no
 //! TOML float can change them.
@@ -21,9 +32,11 @@ use crate::interest::{ContractualTerms, InterestBasis, Jurisdiction, RatePer};
 use crate::ladder::Ladder;
 use crate::limitation::LimitationRule;
 use crate::rates::RateTableId;
+use crate::rules::{Calendar, LadderOverride, TaskGrouping, TaskRules};
 use arsync_model::Money;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The `[collect]` settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +57,18 @@ pub struct CollectSettings {
     /// Override files for the reference-rate tables.
     #[serde(default)]
     pub rates: RateOverrides,
+    /// Ladder tasks per invoice (default) or one per customer and step.
+    #[serde(default)]
+    pub one_task_per: TaskGrouping,
+    /// Business days for task dates; absent, tasks fall due on the run's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Calendar>,
+    /// `[collect.groups]`: customer id = group name, for overrides.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, String>,
+    /// `[collect.overrides.NAME]`: a ladder per customer id or group name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub overrides: BTreeMap<String, LadderOverride>,
 }
 
 /// How late-payment interest is decided.
@@ -141,6 +166,19 @@ impl RateOverrides {
 }
 
 impl CollectSettings {
+    /// The task rules: grouping, calendar and the override ladders resolved against
+    /// [`CollectSettings::ladder`]. An override naming neither a ladder nor a shift, or a
+    /// shift that breaks the ladder, is refused naming `collect.overrides.NAME`.
+    pub fn task_rules(&self) -> Result<TaskRules> {
+        TaskRules::new(
+            self.one_task_per,
+            self.calendar.clone(),
+            self.groups.clone(),
+            &self.overrides,
+            &self.ladder,
+        )
+    }
+
     /// What governs interest, given the company's `jurisdiction` setting; `None` when no
     /// interest is to be computed.
     pub fn interest_basis(&self, jurisdiction: Option<&str>) -> Result<Option<InterestBasis>> {

@@ -20,17 +20,19 @@
 //! gets the call, not four reminders at once.
 
 use crate::inputs::CollectInputs;
+use crate::ladder::{LadderStep, StepReached};
 use crate::limitation::{LimitationWarning, limitation};
+use crate::rules::{TaskGrouping, TaskRules};
 use crate::state::{FoldedState, fold_state};
 use crate::status::item_facts;
 use arsync_model::{
-    CollectionAction, CollectionState, CollectionTask, DocumentStatus, Invoice, ItemKind, Money,
-    Rounding, TaskState,
+    CollectionAction, CollectionState, CollectionTask, Currency, DocumentStatus, Invoice, ItemKind,
+    Money, Rounding, TaskState,
 };
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How a customer has paid before, for priorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -86,6 +88,9 @@ pub struct TaskPlan {
     pub reopened: Vec<CollectionTask>,
     /// Tasks to close, with the reason in their state.
     pub closed: Vec<CollectionTask>,
+    /// Open customer tasks whose invoices or amount changed, with the same key, as they
+    /// now read (only with [`TaskGrouping::Customer`]).
+    pub updated: Vec<CollectionTask>,
     /// Recorded tasks that stay as they are.
     pub unchanged: Vec<CollectionTask>,
     /// Recorded states that could not be applied, with why (each once).
@@ -95,7 +100,10 @@ pub struct TaskPlan {
 impl TaskPlan {
     /// Whether the plan changes nothing.
     pub fn is_quiet(&self) -> bool {
-        self.new.is_empty() && self.reopened.is_empty() && self.closed.is_empty()
+        self.new.is_empty()
+            && self.reopened.is_empty()
+            && self.closed.is_empty()
+            && self.updated.is_empty()
     }
 }
 
@@ -106,9 +114,61 @@ fn item_prefix(invoice: &Invoice) -> String {
     )
 }
 
-/// Plans the tasks on `as_of` given the tasks recorded before (by key).
+/// Plans the tasks on `as_of` given the tasks recorded before (by key), one ladder task per
+/// invoice, dated `as_of`: [`plan_tasks_with`] under the default [`TaskRules`].
 pub fn plan_tasks(
     inputs: &CollectInputs<'_>,
+    previous: &[CollectionTask],
+    as_of: NaiveDate,
+) -> TaskPlan {
+    plan_tasks_with(inputs, &TaskRules::default(), previous, as_of)
+}
+
+/// (connection, customer id, currency).
+type CustomerCurrency<'a> = (&'a str, &'a str, Currency);
+
+/// One invoice as judged on the run's date.
+struct Judged<'a> {
+    inv: &'a Invoice,
+    folded: FoldedState,
+    prio: i64,
+    customer_name: String,
+    receivable: bool,
+}
+
+/// The invoices of one customer, in one currency, at one ladder step.
+struct Group<'a> {
+    step: &'a LadderStep,
+    index: u32,
+    customer_name: String,
+    members: Vec<Member>,
+}
+
+struct Member {
+    item_id: String,
+    number: String,
+    step_date: NaiveDate,
+    open: Decimal,
+    prio: i64,
+    days_overdue: i64,
+}
+
+/// Plans the tasks on `as_of` under `rules`: each customer's ladder is the override for
+/// them or their group, a step is raised only when its `min_open` is met, and task dates
+/// move to the next business day of the rules' calendar.
+///
+/// With [`TaskGrouping::Customer`] the ladder tasks are one per customer, currency and step,
+/// naming every invoice at that step, keyed
+/// `connection/customer/customer/stepN:action:CURRENCY:DATE`. While such a task is open, an
+/// invoice reaching the step joins it and one leaving it drops out: the task keeps its key
+/// and is returned in [`TaskPlan::updated`] with its new items and amount. When no task is
+/// open, the invoices not already covered by a task closed for that step (done by a person,
+/// say) form a new one whose DATE is the earliest day any of them reached the step; a task
+/// closed only because collection was paused is reopened under its key. Re-runs over the
+/// same books therefore give the same key, and a fourth invoice never raises a second task.
+pub fn plan_tasks_with(
+    inputs: &CollectInputs<'_>,
+    rules: &TaskRules,
     previous: &[CollectionTask],
     as_of: NaiveDate,
 ) -> TaskPlan {
@@ -124,41 +184,136 @@ pub fn plan_tasks(
         .collect();
     let previous_by_key: HashMap<&str, &CollectionTask> =
         previous.iter().map(|t| (t.key.as_str(), t)).collect();
+    let due = rules.task_date(as_of);
 
     let mut plan = TaskPlan::default();
     let mut touched: HashSet<&str> = HashSet::new();
 
-    for inv in inputs.invoices {
-        if inv.status == DocumentStatus::Draft {
-            continue;
-        }
-        let prefix = item_prefix(inv);
-        let facts = item_facts(inv);
-        let folded = fold_state(inputs.events, &facts, as_of);
-        for r in &folded.rejected {
-            if !plan.rejected_events.contains(r) {
-                plan.rejected_events.push(r.clone());
+    let judged: Vec<Judged<'_>> = inputs
+        .invoices
+        .iter()
+        .filter(|inv| inv.status != DocumentStatus::Draft)
+        .map(|inv| {
+            let facts = item_facts(inv);
+            let folded = fold_state(inputs.events, &facts, as_of);
+            for r in &folded.rejected {
+                if !plan.rejected_events.contains(r) {
+                    plan.rejected_events.push(r.clone());
+                }
             }
-        }
-        let customer_name = names
-            .get(&(inv.origin.connection.as_str(), inv.customer_id.as_str()))
-            .map(|n| (*n).to_owned())
-            .or_else(|| inv.customer_name.clone())
-            .unwrap_or_else(|| inv.customer_id.clone());
-        let history = inputs.history.get(&inv.customer_id);
-        let amount_for_priority = inv.home_open.unwrap_or_else(|| {
-            inv.book_rate.map_or(inv.open_amount, |r| {
-                Rounding::HalfUp.round(inv.open_amount * r, 2)
+            let customer_name = names
+                .get(&(inv.origin.connection.as_str(), inv.customer_id.as_str()))
+                .map(|n| (*n).to_owned())
+                .or_else(|| inv.customer_name.clone())
+                .unwrap_or_else(|| inv.customer_id.clone());
+            let history = inputs.history.get(&inv.customer_id);
+            let amount_for_priority = inv.home_open.unwrap_or_else(|| {
+                inv.book_rate.map_or(inv.open_amount, |r| {
+                    Rounding::HalfUp.round(inv.open_amount * r, 2)
+                })
+            });
+            let prio = priority(
+                folded.state,
+                folded.days_overdue,
+                amount_for_priority,
+                history,
+            );
+            let receivable = inv.status.is_receivable() && inv.open_amount > Decimal::ZERO;
+            Judged {
+                inv,
+                folded,
+                prio,
+                customer_name,
+                receivable,
+            }
+        })
+        .collect();
+
+    // Open amounts by (connection, customer, currency) with each invoice's ladder days, for
+    // the per-customer minimums.
+    let mut laddered: HashMap<CustomerCurrency<'_>, Vec<(i64, Decimal)>> = HashMap::new();
+    for j in judged.iter().filter(|j| j.receivable && active(&j.folded)) {
+        laddered
+            .entry((
+                j.inv.origin.connection.as_str(),
+                j.inv.customer_id.as_str(),
+                j.inv.currency,
+            ))
+            .or_default()
+            .push((j.folded.ladder_days, j.inv.open_amount));
+    }
+
+    let mut groups: BTreeMap<(String, String, Currency, u32), Group<'_>> = BTreeMap::new();
+    for j in &judged {
+        let inv = j.inv;
+        let prefix = item_prefix(inv);
+        let ladder = rules.ladder_for(&inv.customer_id, inputs.ladder);
+        let reached = if j.receivable && active(&j.folded) {
+            ladder.reached_with_minimum(j.folded.ladder_days, |step| match rules.grouping {
+                TaskGrouping::Invoice => inv.open_money(),
+                TaskGrouping::Customer => {
+                    let sum = laddered
+                        .get(&(
+                            inv.origin.connection.as_str(),
+                            inv.customer_id.as_str(),
+                            inv.currency,
+                        ))
+                        .map_or(Decimal::ZERO, |v| {
+                            v.iter()
+                                .filter(|(days, _)| *days >= step.after_days)
+                                .map(|(_, a)| *a)
+                                .sum()
+                        });
+                    Money::new(sum, inv.currency)
+                }
             })
-        });
-        let prio = priority(
-            folded.state,
-            folded.days_overdue,
-            amount_for_priority,
-            history,
-        );
-        let wanted = if inv.status.is_receivable() && inv.open_amount > Decimal::ZERO {
-            wanted_tasks(inputs, inv, &folded, &prefix, &customer_name, prio, as_of)
+        } else {
+            None
+        };
+        let (own_step, grouped_step) = match rules.grouping {
+            TaskGrouping::Invoice => (reached, None),
+            TaskGrouping::Customer => (None, reached),
+        };
+        if let Some(r) = grouped_step {
+            let behind = j.folded.ladder_days.saturating_sub(r.step.after_days);
+            let step_date = u64::try_from(behind)
+                .ok()
+                .and_then(|b| as_of.checked_sub_days(Days::new(b)))
+                .unwrap_or(as_of);
+            groups
+                .entry((
+                    inv.origin.connection.clone(),
+                    inv.customer_id.clone(),
+                    inv.currency,
+                    r.index,
+                ))
+                .or_insert_with(|| Group {
+                    step: r.step,
+                    index: r.index,
+                    customer_name: j.customer_name.clone(),
+                    members: Vec::new(),
+                })
+                .members
+                .push(Member {
+                    item_id: inv.origin.external_id.clone(),
+                    number: inv.number.clone(),
+                    step_date,
+                    open: inv.open_amount,
+                    prio: j.prio,
+                    days_overdue: j.folded.days_overdue,
+                });
+        }
+        let wanted = if j.receivable {
+            wanted_tasks(
+                inputs,
+                inv,
+                &j.folded,
+                own_step,
+                &prefix,
+                &j.customer_name,
+                j.prio,
+                (as_of, due),
+            )
         } else {
             Vec::new()
         };
@@ -171,7 +326,7 @@ pub fn plan_tasks(
                     match &old.state {
                         TaskState::Closed(reason) if reason.starts_with("paused:") => {
                             let mut again = task.clone();
-                            again.due = as_of;
+                            again.due = due;
                             plan.reopened.push(again);
                         }
                         _ => plan.unchanged.push((*old).clone()),
@@ -186,13 +341,52 @@ pub fn plan_tasks(
             touched.insert(old.key.as_str());
             if old.state == TaskState::Open {
                 let mut closed = old.clone();
-                closed.state = TaskState::Closed(close_reason(inv, &folded, &wanted, old));
+                closed.state = TaskState::Closed(close_reason(inv, &j.folded, &wanted, old));
                 plan.closed.push(closed);
             } else {
                 plan.unchanged.push(old.clone());
             }
         }
     }
+
+    let mut wanted_groups: Vec<CollectionTask> = Vec::new();
+    for ((connection, customer, currency, _), group) in groups {
+        let task = group_task(&connection, &customer, currency, group, due, previous);
+        let Some(task) = task else { continue };
+        wanted_groups.push(task);
+    }
+    for task in &wanted_groups {
+        match previous_by_key.get(task.key.as_str()) {
+            None => plan.new.push(task.clone()),
+            Some(old) => {
+                touched.insert(old.key.as_str());
+                match &old.state {
+                    TaskState::Closed(reason) if reason.starts_with("paused:") => {
+                        plan.reopened.push(task.clone());
+                    }
+                    TaskState::Open if old.items != task.items || old.amount != task.amount => {
+                        let mut now = (*old).clone();
+                        now.items = task.items.clone();
+                        now.amount = task.amount;
+                        now.summary = task.summary.clone();
+                        now.priority = task.priority;
+                        plan.updated.push(now);
+                    }
+                    _ => plan.unchanged.push((*old).clone()),
+                }
+            }
+        }
+    }
+    for old in previous.iter().filter(|t| is_group_key(&t.key)) {
+        if touched.contains(old.key.as_str()) || old.state != TaskState::Open {
+            continue;
+        }
+        touched.insert(old.key.as_str());
+        let mut closed = old.clone();
+        closed.state = TaskState::Closed(group_close_reason(old, &judged, &wanted_groups));
+        plan.closed.push(closed);
+    }
+
     for old in previous {
         if !touched.contains(old.key.as_str()) {
             plan.unchanged.push(old.clone());
@@ -203,14 +397,139 @@ pub fn plan_tasks(
     plan
 }
 
+fn active(folded: &FoldedState) -> bool {
+    matches!(
+        folded.state,
+        CollectionState::Overdue | CollectionState::Current
+    )
+}
+
+fn group_prefix(connection: &str, customer: &str, index: u32, action: &str, c: Currency) -> String {
+    format!("{connection}/{customer}/customer/step{index}:{action}:{c}:")
+}
+
+fn is_group_key(key: &str) -> bool {
+    key.split('/').nth(2).is_some_and(|part| part == "customer")
+}
+
+/// The task wanted for one group, under the key rules of [`plan_tasks_with`]; `None` when
+/// every member is covered by a task closed for that step.
+fn group_task(
+    connection: &str,
+    customer: &str,
+    currency: Currency,
+    group: Group<'_>,
+    due: NaiveDate,
+    previous: &[CollectionTask],
+) -> Option<CollectionTask> {
+    let prefix = group_prefix(
+        connection,
+        customer,
+        group.index,
+        group.step.action.as_str(),
+        currency,
+    );
+    let same_step: Vec<&CollectionTask> = previous
+        .iter()
+        .filter(|t| t.key.starts_with(&prefix))
+        .collect();
+    let open_key = same_step
+        .iter()
+        .filter(|t| t.state == TaskState::Open)
+        .map(|t| t.key.as_str())
+        .min();
+    let mut members = group.members;
+    let key = match open_key {
+        Some(k) => k.to_owned(),
+        None => {
+            let covered: HashSet<&str> = same_step
+                .iter()
+                .filter(|t| matches!(&t.state, TaskState::Closed(r) if !r.starts_with("paused:")))
+                .flat_map(|t| t.items.iter().map(|(_, id)| id.as_str()))
+                .collect();
+            members.retain(|m| !covered.contains(m.item_id.as_str()));
+            let first = members.iter().map(|m| m.step_date).min()?;
+            format!("{prefix}{first}")
+        }
+    };
+    members.sort_by(|a, b| a.item_id.cmp(&b.item_id));
+    let total: Decimal = members.iter().map(|m| m.open).sum();
+    let amount = Money::new(total, currency);
+    let most_overdue = members.iter().map(|m| m.days_overdue).max().unwrap_or(0);
+    let numbers: Vec<&str> = members.iter().map(|m| m.number.as_str()).collect();
+    let what = step_phrase(group.step.action.as_str(), group.step.tone.as_deref());
+    let invoices = match numbers.as_slice() {
+        [one] => format!("invoice {one}"),
+        many => format!("{} invoices ({})", many.len(), many.join(", ")),
+    };
+    let when = if members.len() > 1 {
+        format!("up to {}", overdue_phrase(most_overdue))
+    } else {
+        overdue_phrase(most_overdue)
+    };
+    Some(CollectionTask {
+        key,
+        connection: connection.to_owned(),
+        customer_id: customer.to_owned(),
+        customer_name: group.customer_name.clone(),
+        items: members
+            .iter()
+            .map(|m| (ItemKind::Invoice, m.item_id.clone()))
+            .collect(),
+        action: group.step.action.clone(),
+        tone: group.step.tone.clone(),
+        step: Some(group.index),
+        due,
+        priority: members.iter().map(|m| m.prio).max().unwrap_or(0),
+        amount,
+        summary: format!(
+            "{what} to {} for {invoices}: {amount} open, {when}",
+            group.customer_name
+        ),
+        state: TaskState::Open,
+    })
+}
+
+/// Why an open customer task is no longer wanted, from its invoices' reasons.
+fn group_close_reason(
+    old: &CollectionTask,
+    judged: &[Judged<'_>],
+    wanted_groups: &[CollectionTask],
+) -> String {
+    let customer_wanted: Vec<CollectionTask> = wanted_groups
+        .iter()
+        .filter(|t| t.connection == old.connection && t.customer_id == old.customer_id)
+        .cloned()
+        .collect();
+    let mut reasons: Vec<String> = Vec::new();
+    for (_, id) in &old.items {
+        let reason = judged
+            .iter()
+            .find(|j| j.inv.origin.connection == old.connection && j.inv.origin.external_id == *id)
+            .map_or_else(
+                || "no longer in the books".to_owned(),
+                |j| close_reason(j.inv, &j.folded, &customer_wanted, old),
+            );
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    if !reasons.iter().all(|r| r.starts_with("paused:")) {
+        reasons.retain(|r| !r.starts_with("paused:"));
+    }
+    reasons.join("; ")
+}
+
+#[allow(clippy::too_many_arguments)]
 fn wanted_tasks(
     inputs: &CollectInputs<'_>,
     inv: &Invoice,
     folded: &FoldedState,
+    reached: Option<StepReached<'_>>,
     prefix: &str,
     customer_name: &str,
     prio: i64,
-    as_of: NaiveDate,
+    (as_of, due): (NaiveDate, NaiveDate),
 ) -> Vec<CollectionTask> {
     let open = inv.open_money();
     let task = |what: String, action: CollectionAction, summary: String| CollectionTask {
@@ -222,18 +541,14 @@ fn wanted_tasks(
         action,
         tone: None,
         step: None,
-        due: as_of,
+        due,
         priority: prio,
         amount: open,
         summary,
         state: TaskState::Open,
     };
     let mut out = Vec::new();
-    let active = matches!(
-        folded.state,
-        CollectionState::Overdue | CollectionState::Current
-    );
-    if active && let Some(reached) = inputs.ladder.reached(folded.ladder_days) {
+    if let Some(reached) = reached {
         let step = reached.step;
         let mut t = task(
             format!("step{}:{}", reached.index, step.action.as_str()),
@@ -314,7 +629,16 @@ fn ladder_summary(
     action: &str,
     tone: Option<&str>,
 ) -> String {
-    let what = match (action, tone) {
+    let what = step_phrase(action, tone);
+    format!(
+        "{what} for invoice {}: {open} open, {}",
+        inv.number,
+        overdue_phrase(days_overdue)
+    )
+}
+
+fn step_phrase(action: &str, tone: Option<&str>) -> String {
+    match (action, tone) {
         ("reminder", Some(tone)) => format!("Send a {tone} reminder"),
         ("reminder", None) => "Send a reminder".to_owned(),
         ("formal_notice", _) => "Send the formal notice".to_owned(),
@@ -323,14 +647,16 @@ fn ladder_summary(
         ("final_notice", _) => "Send the final notice".to_owned(),
         ("agency_or_legal", _) => "Hand over to the agency or start proceedings".to_owned(),
         (other, _) => format!("Do '{other}'"),
-    };
-    let when = match days_overdue {
+    }
+}
+
+fn overdue_phrase(days_overdue: i64) -> String {
+    match days_overdue {
         d if d < 0 => format!("due in {} days", d.unsigned_abs()),
         0 => "due today".to_owned(),
         1 => "1 day overdue".to_owned(),
         d => format!("{d} days overdue"),
-    };
-    format!("{what} for invoice {}: {open} open, {when}", inv.number)
+    }
 }
 
 fn close_reason(
@@ -384,3 +710,6 @@ fn close_reason(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod grouped_tests;
