@@ -28,7 +28,11 @@ pub fn open_table(path: &Path) -> Result<PluginTable> {
     // operator placed in the plugins folder or named in the config (optionally sha256-pinned).
     let library = unsafe { libloading::Library::new(path) }.map_err(|e| RuntimeError::Load {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        // libloading keeps the loader's own words (e.g. "invalid ELF header") in the source.
+        reason: match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     })?;
     // SAFETY: the symbol is declared by the ABI with exactly this signature.
     let entry: EntryFn = unsafe { library.get::<EntryFn>(ENTRY_SYMBOL) }

@@ -227,9 +227,15 @@ fn spawn(
         }
         Ok(Line::Message(FromChild::Failed { message })) => {
             running.kill();
+            // The child reports the whole load error; keep only its reason, once.
+            let prefix = format!("cannot load plugin library {}: ", library.display());
+            let reason = match message.strip_prefix(&prefix) {
+                Some(rest) => rest.to_owned(),
+                None => message,
+            };
             Err(RuntimeError::Load {
                 path: library.to_path_buf(),
-                reason: message,
+                reason,
             })
         }
         Ok(Line::Garbage(line)) => {
