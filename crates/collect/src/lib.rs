@@ -23,6 +23,10 @@
 //!    the recorded [`StateEvent`]s, ladder step, and interest with compensation.
 //! 4. [`plan_tasks`] compares today's wanted tasks with those recorded before and returns
 //!    what to create, reopen and close; the task keys make re-runs idempotent.
+//!    [`plan_tasks_with`] does the same under [`CollectSettings::task_rules`]: override
+//!    ladders per customer or group, minimum amounts per step, one task per customer and
+//!    step, and task dates on business days. [`overdue_statuses_with`] judges statuses
+//!    with the same per-customer ladders.
 #![forbid(unsafe_code)]
 #![deny(clippy::float_arithmetic)]
 #![deny(missing_docs)]
@@ -67,5 +71,6 @@ pub use state::{
 };
 pub use status::{
     InterestSettings, ItemStatus, day_step_reached, item_facts, overdue_status, overdue_statuses,
+    overdue_statuses_with,
 };
 pub use tasks::{PaymentHistory, TaskPlan, plan_tasks, plan_tasks_with, priority};

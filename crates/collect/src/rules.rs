@@ -18,6 +18,7 @@
 //! A customer id in `[collect.overrides]` wins over the customer's group.
 
 use crate::error::{CollectError, Result};
+use crate::inputs::CollectInputs;
 use crate::ladder::{Ladder, LadderStep};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -164,6 +165,19 @@ impl TaskRules {
                     .and_then(|g| self.ladders.get(g))
             })
             .unwrap_or(common)
+    }
+
+    /// `inputs` with the ladder of `customer_id` (see [`TaskRules::ladder_for`]), for
+    /// [`crate::overdue_status`] on one of their invoices.
+    pub fn inputs_for<'a>(
+        &'a self,
+        inputs: &CollectInputs<'a>,
+        customer_id: &str,
+    ) -> CollectInputs<'a> {
+        CollectInputs {
+            ladder: self.ladder_for(customer_id, inputs.ladder),
+            ..*inputs
+        }
     }
 
     /// The date a task raised on `as_of` falls due.

@@ -186,6 +186,28 @@ pub fn overdue_statuses(
         .collect()
 }
 
+/// [`overdue_statuses`] with each customer's ladder from `rules` (their override or their
+/// group's), so the step pushed back to the books is the one their tasks follow. The step is
+/// judged by days alone: a step's `min_open` decides whether a task is raised, not the
+/// status.
+pub fn overdue_statuses_with(
+    inputs: &CollectInputs<'_>,
+    rules: &crate::rules::TaskRules,
+    buckets: &AgingBuckets,
+    interest_settings: Option<&InterestSettings<'_>>,
+    as_of: NaiveDate,
+) -> Vec<ItemStatus> {
+    inputs
+        .invoices
+        .iter()
+        .filter(|i| i.status.is_receivable() && i.open_amount > rust_decimal::Decimal::ZERO)
+        .map(|i| {
+            let own = rules.inputs_for(inputs, &i.customer_id);
+            overdue_status(&own, i, buckets, interest_settings, as_of)
+        })
+        .collect()
+}
+
 fn facts_open(invoice: &Invoice) -> arsync_model::Money {
     if invoice.status.is_receivable() {
         invoice.open_money()

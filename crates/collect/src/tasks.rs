@@ -5,6 +5,11 @@
 //! (`step2:formal_notice`), the dispute (`resolve_dispute:2026-03-11`), the lapse followed up
 //! (`follow_up:promise_to_pay:2026-03-20`) or the limitation warning
 //! (`limitation:2029-12-31:30`). One task per invoice keeps keys stable when invoices come and go.
+//! With `one_task_per = "customer"` the ladder tasks are instead one per customer, currency
+//! and step, keyed `connection/customer/customer/stepN:action:CURRENCY:DATE`, where DATE is
+//! the day the first of its invoices reached the step; invoices joining or leaving an open
+//! task change its items, not its key (see [`plan_tasks_with`]). Disputes, follow-ups and
+//! limitation warnings stay per invoice.
 //!
 //! A task stays open while the situation that raised it holds. [`plan_tasks`] compares what
 //! is wanted today with the tasks already recorded and returns:
@@ -14,6 +19,7 @@
 //! - `reopened`: closed earlier only because collection was paused, and wanted again now
 //!   that the pause is over (reasons that start with `paused:`). A task closed for any
 //!   other reason, for example done by a person, is never raised again;
+//! - `updated`: open customer tasks whose invoices or amount changed;
 //! - `unchanged`: everything else that was recorded.
 //!
 //! Only the highest ladder step reached is raised: a customer first seen 40 days overdue
@@ -638,7 +644,7 @@ fn ladder_summary(
 }
 
 fn step_phrase(action: &str, tone: Option<&str>) -> String {
-    match (action, tone) {
+    let what = match (action, tone) {
         ("reminder", Some(tone)) => format!("Send a {tone} reminder"),
         ("reminder", None) => "Send a reminder".to_owned(),
         ("formal_notice", _) => "Send the formal notice".to_owned(),
@@ -647,6 +653,11 @@ fn step_phrase(action: &str, tone: Option<&str>) -> String {
         ("final_notice", _) => "Send the final notice".to_owned(),
         ("agency_or_legal", _) => "Hand over to the agency or start proceedings".to_owned(),
         (other, _) => format!("Do '{other}'"),
+    };
+    // A tone on another action says which kind is meant: "small claims", "agency".
+    match tone {
+        Some(tone) if action != "reminder" => format!("{what} ({tone})"),
+        _ => what,
     }
 }
 

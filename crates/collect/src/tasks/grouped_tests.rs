@@ -353,3 +353,69 @@ proptest! {
         prop_assert_eq!(keys.len(), before);
     }
 }
+
+#[test]
+fn a_small_claims_step_and_a_payment_plan_offer_are_written_in_the_ladder() {
+    let s = settings(
+        r#"
+ladder = [
+  { after_days = 30, action = "payment_plan", tone = "offer" },
+  { after_days = 120, action = "agency_or_legal", tone = "small claims", min_open = { EUR = "100" } },
+]
+"#,
+    );
+    let invoices = vec![
+        invoice("A", "ACME", "EUR", dec!(800), date(2026, 1, 1)),
+        invoice("B", "KEY", "EUR", dec!(800), date(2026, 3, 1)),
+    ];
+    let plan = run(&invoices, &s, &[], date(2026, 5, 10));
+    let a = plan.new.iter().find(|t| ids(t) == ["A"]).unwrap();
+    assert_eq!(a.action, CollectionAction::AgencyOrLegal);
+    assert!(
+        a.summary.starts_with(
+            "Hand over to the agency or start proceedings (small claims) for invoice INV-A"
+        ),
+        "{}",
+        a.summary
+    );
+    let b = plan.new.iter().find(|t| ids(t) == ["B"]).unwrap();
+    assert_eq!(b.action, CollectionAction::PaymentPlan);
+    assert!(
+        b.summary.starts_with("Agree a payment plan (offer)"),
+        "{}",
+        b.summary
+    );
+}
+
+#[test]
+fn the_status_pushed_back_follows_the_customers_own_ladder() {
+    let s = settings("[overrides.KEY]\nshift_days = 30\n");
+    let rules = s.task_rules().unwrap();
+    let invoices = vec![
+        invoice("A", "ACME", "EUR", dec!(1000), date(2026, 1, 1)),
+        invoice("K", "KEY", "EUR", dec!(1000), date(2026, 1, 1)),
+    ];
+    let parties = vec![party("ACME", "Acme GmbH"), party("KEY", "Key Account AG")];
+    let history = BTreeMap::new();
+    let inputs = CollectInputs {
+        invoices: &invoices,
+        parties: &parties,
+        payments: &[],
+        events: &[],
+        ladder: &s.ladder,
+        limitation: None,
+        history: &history,
+    };
+    // 20 days overdue: Acme is at the formal notice (step 2); the key account, whose steps
+    // come 30 days later, only at the friendly reminder (due 27 days after the due date).
+    let statuses =
+        crate::status::overdue_statuses_with(&inputs, &rules, &s.aging, None, date(2026, 1, 21));
+    let step = |id: &str| {
+        statuses
+            .iter()
+            .find(|st| st.status.item_id == id)
+            .map(|st| st.status.ladder_step)
+    };
+    assert_eq!(step("A"), Some(Some(2)));
+    assert_eq!(step("K"), Some(None));
+}
