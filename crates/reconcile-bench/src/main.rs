@@ -143,15 +143,19 @@ fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool) -> Result<(
     )?;
     out("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")?;
     for n in items {
-        let child = Command::new(&exe)
-            .args([
-                "scale",
-                "--single",
-                "--seed",
-                &seed.to_string(),
-                "--items",
-                &n.to_string(),
-            ])
+        let mut command = Command::new(&exe);
+        command.args([
+            "scale",
+            "--single",
+            "--seed",
+            &seed.to_string(),
+            "--items",
+            &n.to_string(),
+        ]);
+        if floor_only {
+            command.arg("--floor-only");
+        }
+        let child = command
             .output()
             .with_context(|| format!("running the {n}-item size"))?;
         if !child.status.success() {
