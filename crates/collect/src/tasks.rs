@@ -170,7 +170,8 @@ struct Member {
 /// and is returned in [`TaskPlan::updated`] with its new items and amount. When no task is
 /// open, the invoices not already covered by a task closed for that step (done by a person,
 /// say) form a new one whose DATE is the earliest day any of them reached the step; a task
-/// closed only because collection was paused is reopened under its key. Re-runs over the
+/// closed only because collection was paused, naming any of them, is reopened under its key
+/// instead. Re-runs over the
 /// same books therefore give the same key, and a fourth invoice never raises a second task.
 pub fn plan_tasks_with(
     inputs: &CollectInputs<'_>,
@@ -454,8 +455,20 @@ fn group_task(
                 .flat_map(|t| t.items.iter().map(|(_, id)| id.as_str()))
                 .collect();
             members.retain(|m| !covered.contains(m.item_id.as_str()));
+            // A task paused with some of these invoices comes back under its key, although
+            // the pause moved the day they reached the step.
+            let paused = same_step
+                .iter()
+                .filter(|t| matches!(&t.state, TaskState::Closed(r) if r.starts_with("paused:")))
+                .filter(|t| {
+                    t.items
+                        .iter()
+                        .any(|(_, id)| members.iter().any(|m| &m.item_id == id))
+                })
+                .map(|t| t.key.clone())
+                .min();
             let first = members.iter().map(|m| m.step_date).min()?;
-            format!("{prefix}{first}")
+            paused.unwrap_or_else(|| format!("{prefix}{first}"))
         }
     };
     members.sort_by(|a, b| a.item_id.cmp(&b.item_id));

@@ -419,3 +419,95 @@ fn the_status_pushed_back_follows_the_customers_own_ladder() {
     assert_eq!(step("A"), Some(Some(2)));
     assert_eq!(step("K"), Some(None));
 }
+
+fn disputed(
+    item: &str,
+    kind: crate::state::StateKind,
+    from: NaiveDate,
+) -> crate::state::StateEvent {
+    use chrono::{TimeZone, Utc};
+    crate::state::StateEvent {
+        target: crate::state::StateTarget::Item {
+            connection: "books".into(),
+            item_id: item.into(),
+        },
+        kind,
+        from,
+        until: None,
+        who: "collector".into(),
+        why: "goods damaged".into(),
+        at: Utc.from_utc_datetime(&from.and_hms_opt(10, 0, 0).unwrap()),
+    }
+}
+
+#[test]
+fn a_customer_task_paused_by_a_dispute_comes_back_under_its_key_and_moves_up_the_ladder() {
+    use crate::state::StateKind;
+    let invoices = vec![
+        invoice("A", "ACME", "EUR", dec!(1000), date(2026, 1, 1)),
+        invoice("B", "ACME", "EUR", dec!(400), date(2026, 1, 2)),
+    ];
+    let s = settings(PER_CUSTOMER);
+    let rules = s.task_rules().unwrap();
+    let parties = vec![party("ACME", "Acme GmbH")];
+    let history = BTreeMap::new();
+    let plan_on = |events: &[crate::state::StateEvent], previous: &[CollectionTask], day| {
+        let inputs = CollectInputs {
+            invoices: &invoices,
+            parties: &parties,
+            payments: &[],
+            events,
+            ladder: &s.ladder,
+            limitation: None,
+            history: &history,
+        };
+        plan_tasks_with(&inputs, &rules, previous, day)
+    };
+    let mut store = BTreeMap::new();
+    let plan = plan_on(&[], &[], date(2026, 1, 20));
+    let key = plan.new[0].key.clone();
+    assert_eq!(ids(&plan.new[0]), ["A", "B"]);
+    apply(&mut store, &plan);
+
+    // Both invoices disputed on 21 January: the formal notice waits.
+    let events = vec![
+        disputed("A", StateKind::Disputed, date(2026, 1, 21)),
+        disputed("B", StateKind::Disputed, date(2026, 1, 21)),
+    ];
+    let previous: Vec<_> = store.values().cloned().collect();
+    let plan = plan_on(&events, &previous, date(2026, 1, 22));
+    let closed = plan.closed.iter().find(|t| t.key == key).unwrap();
+    assert!(
+        matches!(&closed.state, TaskState::Closed(r) if r.starts_with("paused: disputed")),
+        "{:?}",
+        closed.state
+    );
+    apply(&mut store, &plan);
+
+    // Cleared on 26 January: the same task is reopened.
+    let mut events = events;
+    events.push(disputed("A", StateKind::Cleared, date(2026, 1, 26)));
+    events.push(disputed("B", StateKind::Cleared, date(2026, 1, 26)));
+    let previous: Vec<_> = store.values().cloned().collect();
+    let plan = plan_on(&events, &previous, date(2026, 1, 27));
+    assert!(plan.new.iter().all(|t| t.step.is_none()), "{:#?}", plan.new);
+    assert_eq!(plan.reopened.len(), 1);
+    assert_eq!(plan.reopened[0].key, key);
+    apply(&mut store, &plan);
+
+    // Weeks later both reach the call: the formal notice is superseded.
+    let previous: Vec<_> = store.values().cloned().collect();
+    let plan = plan_on(&events, &previous, date(2026, 2, 20));
+    let call = plan
+        .new
+        .iter()
+        .find(|t| t.action == CollectionAction::Call)
+        .unwrap();
+    assert_eq!(ids(call), ["A", "B"]);
+    let closed = plan.closed.iter().find(|t| t.key == key).unwrap();
+    assert!(
+        matches!(&closed.state, TaskState::Closed(r) if r.starts_with("superseded by step3:call:EUR:")),
+        "{:?}",
+        closed.state
+    );
+}
