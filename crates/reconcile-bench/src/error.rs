@@ -30,6 +30,9 @@ pub enum BenchError {
         /// What differed.
         detail: String,
     },
+    /// A truth file or a reconciliation export could not be read.
+    #[error("{0}")]
+    Export(String),
     /// The reconciliation refused its settings.
     #[error("reconciliation: {0}")]
     Reconcile(#[from] arsync_reconcile::ReconcileError),

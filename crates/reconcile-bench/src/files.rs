@@ -20,6 +20,8 @@ pub struct CaseFiles {
     pub rates: PathBuf,
     /// Open items (invoices and credit notes) as CSV.
     pub items: PathBuf,
+    /// The truth per receipt, for `score-export`.
+    pub truth: PathBuf,
 }
 
 fn xml_escape(s: &str) -> String {
@@ -308,6 +310,10 @@ pub fn write_case(case: &Case, dir: &Path) -> Result<CaseFiles> {
         statement: write(dir.join(format!("{stem}.camt053.xml")), &camt053(case))?,
         rates: write(dir.join(format!("{stem}.ecb.xml")), &ecb_xml(case))?,
         items: write(dir.join(format!("{stem}.items.csv")), &items_csv(case))?,
+        truth: write(
+            dir.join(format!("{stem}.truth.csv")),
+            &crate::measure::truth_csv(&case.truth),
+        )?,
     })
 }
 

@@ -72,6 +72,11 @@ impl Pattern {
         Pattern::NonReceivable,
     ];
 
+    /// The pattern named as [`Pattern::as_str`] names it.
+    pub fn parse(name: &str) -> Option<Pattern> {
+        Pattern::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
     /// The pattern's name in reports.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -27,5 +27,7 @@ pub use error::{BenchError, Result};
 #[cfg(feature = "files")]
 pub use files::{CaseFiles, read_case, write_case};
 pub use generate::{Case, CaseSpec, CompanyAccount, Pattern, Truth, generate, rf_reference};
-pub use measure::{PatternRow, QualityReport, measure, receipts_of, score};
+pub use measure::{
+    PatternRow, QualityReport, measure, read_truth_csv, receipts_of, score, score_export, truth_csv,
+};
 pub use scale::{ScaleFigures, hash_join, peak_rss_kib, scale_run};

@@ -42,6 +42,16 @@ enum Verb {
         #[arg(long, value_name = "DIR")]
         files: Option<PathBuf>,
     },
+    /// Score the CSV written by `arsync reconcile ... -o FILE.csv` against a case's truth
+    /// file (`bench-<seed>.truth.csv`, written by `quality --files`).
+    ScoreExport {
+        /// The truth file.
+        #[arg(long, value_name = "FILE")]
+        truth: PathBuf,
+        /// The export of `arsync reconcile`.
+        #[arg(long, value_name = "FILE")]
+        export: PathBuf,
+    },
     /// Reconcile N items against about N receipts; time, peak memory, and the hash-join
     /// floor. Each size runs in a child process so peak memory is its own.
     Scale {
@@ -196,8 +206,30 @@ fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool) -> Result<(
     Ok(())
 }
 
+fn score_file(truth: &std::path::Path, export: &std::path::Path) -> Result<()> {
+    let read =
+        |p: &std::path::Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let truth =
+        arsync_reconcile_bench::read_truth_csv(&truth.display().to_string(), &read(truth)?)?;
+    let report = arsync_reconcile_bench::score_export(
+        &truth,
+        &export.display().to_string(),
+        &read(export)?,
+    )?;
+    out(&report.table())?;
+    let pct = |v: Option<arsync_model::Decimal>| v.map_or_else(|| "—".into(), |d| format!("{d} %"));
+    out(&format!(
+        "the export: precision of auto allocations {} (target ≥ 99.5 %), recall {} (target ≥ 95 %), {} receipts, {} rows without truth\n",
+        pct(report.total.precision()),
+        pct(report.total.recall()),
+        report.total.cases,
+        report.without_truth
+    ))
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Verb::ScoreExport { truth, export } => score_file(&truth, &export),
         Verb::Quality {
             seed,
             invoices,

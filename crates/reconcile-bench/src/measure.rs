@@ -7,7 +7,7 @@
 //! Receipts that pay nothing (reversed pairs, look-alike amounts, interest and refunds)
 //! make every allocation wrong.
 
-use crate::error::Result;
+use crate::error::{BenchError, Result};
 use crate::generate::{Case, Pattern, Truth};
 use arsync_model::{BankEntry, Decimal, RateBook};
 use arsync_reconcile::{Decision, Memory, Outcome, Receipt, ReconcileInput, Settings, reconcile};
@@ -237,4 +237,154 @@ pub fn measure(case: &Case, settings: &Settings) -> Result<QualityReport> {
     report.not_receipts = refused;
     report.elapsed = elapsed;
     Ok(report)
+}
+
+/// The truth as CSV (`receipt_reference,pattern,invoices`, invoices separated by spaces),
+/// to keep beside a case's files.
+pub fn truth_csv(truth: &BTreeMap<String, Truth>) -> String {
+    let mut out = String::from("receipt_reference,pattern,invoices\n");
+    for (reference, t) in truth {
+        // Pattern names hold commas ("combined, none listed"), so they are quoted.
+        let _ = writeln!(
+            out,
+            "{reference},\"{}\",{}",
+            t.pattern,
+            t.invoices.join(" ")
+        );
+    }
+    out
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> BenchError {
+    let line = e.position().map_or(0, csv::Position::line);
+    BenchError::Export(format!(
+        "{file} line {line}: {e}; expected the CSV as written"
+    ))
+}
+
+/// Reads a truth CSV written by [`truth_csv`].
+pub fn read_truth_csv(file: &str, bytes: &[u8]) -> Result<BTreeMap<String, Truth>> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let mut truth = BTreeMap::new();
+    for record in reader.records() {
+        let r = record.map_err(|e| csv_error(file, &e))?;
+        let line = r.position().map_or(0, csv::Position::line);
+        let pattern = Pattern::parse(r.get(1).unwrap_or_default()).ok_or_else(|| {
+            BenchError::Export(format!(
+                "{file} line {line}, column pattern: '{}' is not a pattern; use one of the names in the quality table",
+                r.get(1).unwrap_or_default()
+            ))
+        })?;
+        let invoices = r
+            .get(2)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        truth.insert(
+            r.get(0).unwrap_or_default().to_owned(),
+            Truth { pattern, invoices },
+        );
+    }
+    Ok(truth)
+}
+
+/// Scores the CSV that `arsync reconcile ... -o FILE.csv` writes (one row per allocation
+/// and per unmatched receipt; columns `receipt_reference`, `invoice_number`, `decision`)
+/// against the truth. Rows without an invoice number (a match that allocates nothing, a
+/// residual) count the receipt as a case and nothing else.
+pub fn score_export(
+    truth: &BTreeMap<String, Truth>,
+    file: &str,
+    bytes: &[u8],
+) -> Result<QualityReport> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().map_err(|e| csv_error(file, &e))?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            BenchError::Export(format!(
+                "{file}: no column '{name}'; give the CSV written by `arsync reconcile -o`"
+            ))
+        })
+    };
+    let (c_ref, c_inv, c_dec) = (
+        column("receipt_reference")?,
+        column("invoice_number")?,
+        column("decision")?,
+    );
+    let mut rows: BTreeMap<Pattern, PatternRow> = Pattern::ALL
+        .iter()
+        .map(|p| {
+            (
+                *p,
+                PatternRow {
+                    pattern: Some(*p),
+                    ..PatternRow::default()
+                },
+            )
+        })
+        .collect();
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut without_truth = 0;
+    let mut wrong_auto = Vec::new();
+    for record in reader.records() {
+        let r = record.map_err(|e| csv_error(file, &e))?;
+        let reference = r.get(c_ref).unwrap_or_default();
+        let Some(t) = truth.get(reference) else {
+            without_truth += 1;
+            continue;
+        };
+        let Some(row) = rows.get_mut(&t.pattern) else {
+            continue;
+        };
+        let found = match seen.get_mut(reference) {
+            Some(f) => f,
+            None => {
+                row.cases += 1;
+                row.expected += t.invoices.len();
+                seen.entry(reference.to_owned()).or_default()
+            }
+        };
+        let number = r.get(c_inv).unwrap_or_default();
+        let decision = r.get(c_dec).unwrap_or_default();
+        if decision == "unmatched" {
+            row.unmatched += 1;
+            continue;
+        }
+        // A match without allocations, and each residual, is a row without an invoice.
+        if number.is_empty() {
+            continue;
+        }
+        let right = t.invoices.iter().any(|n| n == number);
+        match (decision, right) {
+            ("auto", true) => row.auto_correct += 1,
+            ("auto", false) => {
+                row.auto_wrong += 1;
+                wrong_auto.push(format!(
+                    "{reference} ({}) pays [{}] but was applied to {number}",
+                    t.pattern,
+                    t.invoices.join(", ")
+                ));
+            }
+            (_, true) => row.suggested_correct += 1,
+            (_, false) => row.suggested_wrong += 1,
+        }
+        if right && !found.iter().any(|f| f == number) {
+            found.push(number.to_owned());
+            row.found += 1;
+        }
+    }
+    let rows: Vec<PatternRow> = rows.into_values().collect();
+    let mut total = PatternRow::default();
+    for r in &rows {
+        total.add(r);
+    }
+    Ok(QualityReport {
+        rows,
+        total,
+        not_receipts: 0,
+        without_truth,
+        elapsed: Duration::ZERO,
+        wrong_auto,
+    })
 }

@@ -6,7 +6,8 @@
 use arsync_model::{Decimal, Invoice};
 use arsync_reconcile::Settings;
 use arsync_reconcile_bench::{
-    Case, CaseSpec, Pattern, generate, hash_join, measure, receipts_of, scale_run, score,
+    Case, CaseSpec, Pattern, generate, hash_join, measure, read_truth_csv, receipts_of, scale_run,
+    score, score_export, truth_csv,
 };
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -184,6 +185,55 @@ fn the_scorer_counts_an_allocation_to_the_wrong_invoice_as_wrong() {
         lied.wrong_auto
             .iter()
             .any(|w| w.contains(&applied.receipt.reference))
+    );
+}
+
+#[test]
+fn the_export_of_the_cli_scores_like_the_outcome_it_was_written_from() {
+    let c = case(4, 300);
+    let (receipts, _) = receipts_of(&c.entries);
+    let rates = arsync_model::RateBook::new(c.rates.iter().cloned());
+    let memory = arsync_reconcile::Memory::default();
+    let outcome = arsync_reconcile::reconcile(
+        &arsync_reconcile::ReconcileInput {
+            as_of: c.spec.as_of,
+            home: c.home,
+            parties: &c.parties,
+            invoices: &c.invoices,
+            credit_notes: &c.credit_notes,
+            receipts,
+            rates: &rates,
+            memory: &memory,
+        },
+        &Settings::default(),
+    )
+    .unwrap();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in arsync_reconcile::export_rows(&outcome) {
+        writer.serialize(row).unwrap();
+    }
+    let bytes = writer.into_inner().unwrap();
+    let truth = read_truth_csv("truth.csv", truth_csv(&c.truth).as_bytes()).unwrap();
+    assert_eq!(truth, c.truth);
+    let from_file = score_export(&truth, "matches.csv", &bytes).unwrap();
+    let direct = score(&c.truth, &outcome);
+    let counts = |r: &arsync_reconcile_bench::PatternRow| {
+        (
+            r.auto_correct,
+            r.auto_wrong,
+            r.suggested_correct,
+            r.suggested_wrong,
+            r.unmatched,
+            r.found,
+        )
+    };
+    assert_eq!(counts(&from_file.total), counts(&direct.total));
+    assert_eq!(from_file.without_truth, 0);
+    let missing = score_export(&truth, "other.csv", b"reference,amount\n1,2\n").unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("other.csv: no column 'receipt_reference'")
     );
 }
 
