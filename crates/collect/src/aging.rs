@@ -44,7 +44,8 @@ pub struct AgingBuckets {
 pub struct AgingBucketsSetting {
     /// Upper day of each overdue bucket but the last, e.g. `[30, 60, 90]`.
     pub edges: Vec<i64>,
-    /// One label per bucket (edges + 1, the first for "current"); derived when absent.
+    /// One label per bucket (edges + 2: "current", one per edge, the open-ended last);
+    /// derived when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
 }
@@ -101,13 +102,14 @@ impl AgingBuckets {
         Ok(AgingBuckets { edges, labels })
     }
 
-    /// Buckets with the given edges and labels (one per bucket: edges + 1).
+    /// Buckets with the given edges and labels, one per bucket: "current", one per edge and
+    /// the open-ended last one (edges + 2).
     pub fn with_labels(edges: Vec<i64>, labels: Vec<String>) -> Result<Self> {
         validate_edges(&edges)?;
-        if labels.len() != edges.len() + 1 {
+        if labels.len() != edges.len() + 2 {
             return Err(CollectError::BucketLabels {
                 labels: labels.len(),
-                buckets: edges.len() + 1,
+                buckets: edges.len() + 2,
             });
         }
         Ok(AgingBuckets { edges, labels })

@@ -19,7 +19,7 @@ pub enum CollectError {
     },
     /// Aging bucket labels do not match the number of buckets.
     #[error(
-        "aging buckets: {labels} labels given for {buckets} buckets; give one label per bucket (edges + 1, the first is 'current') or none"
+        "aging buckets: {labels} labels given for {buckets} buckets; give one label per bucket (edges + 2: 'current', one per edge, then the open-ended last) or none"
     )]
     BucketLabels {
         /// Labels given.

@@ -46,7 +46,13 @@ fn custom_edges_are_checked_and_labelled() {
     let err = AgingBuckets::with_labels(vec![30], vec!["now".into()])
         .unwrap_err()
         .to_string();
-    assert!(err.contains("1 labels given for 2 buckets"), "{err}");
+    assert!(err.contains("1 labels given for 3 buckets"), "{err}");
+    let named = AgingBuckets::with_labels(
+        vec![30],
+        vec!["not due".into(), "this month".into(), "older".into()],
+    )
+    .unwrap();
+    assert_eq!(named.labels()[named.index_for(45)], "older");
 }
 
 #[test]
