@@ -323,4 +323,44 @@ rates = { de_basiszins = "rates/local.csv" }
             .unwrap_err();
         assert!(e.contains("collect.ladder step 2"), "{e}");
     }
+
+    #[test]
+    fn the_ladder_keys_are_read_and_written_back_unchanged() {
+        let text = r#"
+one_task_per = "customer"
+ladder = [
+  { after_days = 7, action = "reminder", tone = "firm" },
+  { after_days = 14, action = "formal_notice", sets_default = true, min_open = { EUR = "50.00", GBP = "40" } },
+]
+calendar = { quiet_days = ["2026-12-24"] }
+
+[groups]
+"C-100" = "key_accounts"
+
+[overrides.key_accounts]
+shift_days = 14
+
+[overrides.C-200]
+ladder = [{ after_days = 30, action = "call" }]
+"#;
+        let s = parse(text).unwrap();
+        assert_eq!(s.one_task_per, TaskGrouping::Customer);
+        assert_eq!(
+            s.ladder.steps()[1].min_open.get(&cur("EUR")),
+            Some(&dec!(50.00))
+        );
+        let calendar = s.calendar.clone().unwrap();
+        assert!(calendar.skip_weekends);
+        let rules = s.task_rules().unwrap();
+        assert_eq!(
+            rules.ladder_for("C-100", &s.ladder).steps()[0].after_days,
+            21
+        );
+        assert_eq!(rules.ladder_for("C-200", &s.ladder).steps().len(), 1);
+        let again = parse(&toml::to_string(&s).unwrap()).unwrap();
+        assert_eq!(again, s);
+        // Without the new keys, the behaviour is today's: per invoice, no calendar.
+        let plain = parse("").unwrap();
+        assert_eq!(plain.task_rules().unwrap(), TaskRules::default());
+    }
 }
