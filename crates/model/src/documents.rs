@@ -179,14 +179,15 @@ impl Invoice {
     /// the currency, an open amount between zero and the total, a due date not before the
     /// issue date, and a positive book rate.
     pub fn validate(&self) -> Result<(), ModelError> {
-        let record = self.label();
+        // The label is only built when something is wrong: validation runs on every row read.
+        let record = || self.label();
         check_text(&record, "number", &self.number)?;
         check_text(&record, "customer_id", &self.customer_id)?;
         check_amount(&record, "total", self.total, self.currency)?;
         check_amount(&record, "open_amount", self.open_amount, self.currency)?;
         if self.open_amount > self.total {
             return Err(ModelError::Inconsistent {
-                record,
+                record: record(),
                 reason: format!(
                     "open amount {} exceeds the total {}",
                     self.open_amount, self.total
@@ -195,7 +196,7 @@ impl Invoice {
         }
         if self.due_date < self.issue_date {
             return Err(ModelError::Inconsistent {
-                record,
+                record: record(),
                 reason: format!(
                     "due date {} is before the issue date {}",
                     self.due_date, self.issue_date
@@ -259,14 +260,15 @@ impl CreditNote {
     /// Checks the invariants: positive amounts that fit the currency and a remaining credit
     /// no larger than the total.
     pub fn validate(&self) -> Result<(), ModelError> {
-        let record = self.label();
+        // The label is only built when something is wrong: validation runs on every row read.
+        let record = || self.label();
         check_text(&record, "number", &self.number)?;
         check_text(&record, "customer_id", &self.customer_id)?;
         check_amount(&record, "total", self.total, self.currency)?;
         check_amount(&record, "remaining", self.remaining, self.currency)?;
         if self.remaining > self.total {
             return Err(ModelError::Inconsistent {
-                record,
+                record: record(),
                 reason: format!(
                     "remaining credit {} exceeds the total {}",
                     self.remaining, self.total
@@ -343,10 +345,11 @@ impl Payment {
     /// Checks the invariants: allocations are positive and fit the currency, and when
     /// they are in the payment's currency they do not exceed the amount received.
     pub fn validate(&self) -> Result<(), ModelError> {
-        let record = self.label();
+        // The label is only built when something is wrong: validation runs on every row read.
+        let record = || self.label();
         if !self.amount.fits_minor_units() {
             return Err(ModelError::TooPrecise {
-                record,
+                record: record(),
                 field: "amount",
                 value: self.amount.amount,
                 currency: self.amount.currency,
@@ -357,7 +360,7 @@ impl Payment {
         for (i, a) in self.allocations.iter().enumerate() {
             if a.amount <= Decimal::ZERO {
                 return Err(ModelError::Inconsistent {
-                    record,
+                    record: record(),
                     reason: format!(
                         "allocation {} to {} is {}, but an allocation must be positive",
                         i + 1,
@@ -372,7 +375,7 @@ impl Payment {
         check_rate(&record, self.book_rate)?;
         if !self.allocations.is_empty() && allocated > self.amount.amount.abs() {
             return Err(ModelError::Inconsistent {
-                record,
+                record: record(),
                 reason: format!(
                     "allocations add up to {allocated}, more than the {} received",
                     self.amount
@@ -383,10 +386,14 @@ impl Payment {
     }
 }
 
-fn check_text(record: &str, field: &'static str, value: &str) -> Result<(), ModelError> {
+fn check_text(
+    record: &dyn Fn() -> String,
+    field: &'static str,
+    value: &str,
+) -> Result<(), ModelError> {
     if value.trim().is_empty() {
         return Err(ModelError::Missing {
-            record: record.to_owned(),
+            record: record(),
             field,
         });
     }
@@ -394,21 +401,21 @@ fn check_text(record: &str, field: &'static str, value: &str) -> Result<(), Mode
 }
 
 fn check_amount(
-    record: &str,
+    record: &dyn Fn() -> String,
     field: &'static str,
     value: Decimal,
     currency: Currency,
 ) -> Result<(), ModelError> {
     if value.is_sign_negative() && !value.is_zero() {
         return Err(ModelError::Negative {
-            record: record.to_owned(),
+            record: record(),
             field,
             value,
         });
     }
     if !Money::new(value, currency).fits_minor_units() {
         return Err(ModelError::TooPrecise {
-            record: record.to_owned(),
+            record: record(),
             field,
             value,
             currency,
@@ -418,10 +425,10 @@ fn check_amount(
     Ok(())
 }
 
-fn check_rate(record: &str, rate: Option<Decimal>) -> Result<(), ModelError> {
+fn check_rate(record: &dyn Fn() -> String, rate: Option<Decimal>) -> Result<(), ModelError> {
     match rate {
         Some(r) if r <= Decimal::ZERO => Err(ModelError::Inconsistent {
-            record: record.to_owned(),
+            record: record(),
             reason: format!("exchange rate {r} must be positive"),
         }),
         _ => Ok(()),
