@@ -320,6 +320,8 @@ pub(crate) enum ReportCommand {
     Aging(AgingArgs),
     /// Collection tasks, highest priority first.
     Tasks(ReportTableArgs),
+    /// Reconciliation decisions: applied, suggested, confirmed, unmatched (--all adds rejected).
+    Matches(ReportTableArgs),
     /// The audit log as JSON lines, after checking its hash chain.
     Audit(AuditArgs),
 }

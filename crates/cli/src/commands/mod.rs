@@ -34,6 +34,9 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Report(ReportCommand::Tasks(args)) => {
             block_on(ops::report_tasks(&cli.config, args, clock))
         }
+        Command::Report(ReportCommand::Matches(args)) => {
+            block_on(ops::report_matches(&cli.config, args, clock))
+        }
         Command::Report(ReportCommand::Audit(args)) => {
             block_on(ops::report_audit(&cli.config, args.output.as_deref()))
         }

@@ -553,6 +553,79 @@ pub(crate) async fn report_tasks(
     write_out(&bytes, args.output.as_deref())
 }
 
+pub(crate) async fn report_matches(
+    config_path: &Path,
+    args: &ReportTableArgs,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    let (config, store) = setup(config_path).await?;
+    let agent = Agent::new(&config, &store, clock);
+    let mut decisions = agent.decisions().await?;
+    if !args.all {
+        decisions.retain(|d| !matches!(d.state, arsync_agent::DecisionState::Rejected));
+    }
+    decisions.sort_by(|a, b| {
+        a.decided_on
+            .cmp(&b.decided_on)
+            .then(a.receipt_id.cmp(&b.receipt_id))
+    });
+    let explanation = |d: &arsync_agent::StoredDecision| match &d.event {
+        arsync_reconcile::AuditEvent::Matched { matched, .. } => matched.explanation.clone(),
+        arsync_reconcile::AuditEvent::Unmatched { unmatched } => unmatched.explanation.clone(),
+    };
+    let state = |d: &arsync_agent::StoredDecision| format!("{:?}", d.state).to_lowercase();
+    let bytes = match args.format {
+        Format::Json => {
+            let mut b = serde_json::to_vec_pretty(&decisions)?;
+            b.push(b'\n');
+            b
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "receipt_id",
+                "decided_on",
+                "state",
+                "by",
+                "queued",
+                "explanation",
+            ])?;
+            for d in &decisions {
+                w.write_record([
+                    d.receipt_id.clone(),
+                    d.decided_on.to_string(),
+                    state(d),
+                    d.by.clone(),
+                    d.queued.clone().unwrap_or_default(),
+                    explanation(d),
+                ])?;
+            }
+            w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        Format::Table => {
+            let mut out = String::new();
+            for d in &decisions {
+                out.push_str(&format!(
+                    "{} [{}, {} by {}] {}\n  {}\n",
+                    d.decided_on,
+                    state(d),
+                    d.receipt_id,
+                    d.by,
+                    if d.queued.is_some() {
+                        "queued for the books"
+                    } else {
+                        ""
+                    },
+                    explanation(d)
+                ));
+            }
+            out.push_str(&format!("{} decision(s)\n", decisions.len()));
+            out.into_bytes()
+        }
+    };
+    write_out(&bytes, args.output.as_deref())
+}
+
 pub(crate) async fn report_audit(config_path: &Path, output: Option<&Path>) -> anyhow::Result<()> {
     let (_config, store) = setup(config_path).await?;
     let check = store.verify().await?;
