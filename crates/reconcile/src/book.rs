@@ -7,7 +7,7 @@ use crate::references::compact;
 use arsync_model::{CreditNote, Currency, Invoice, ItemKind, Party};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One open item.
 #[derive(Debug, Clone)]
@@ -55,6 +55,16 @@ pub(crate) struct Book {
     pub by_core: BTreeMap<String, Vec<usize>>,
     pub by_reference: BTreeMap<String, Vec<usize>>,
     pub customer_items: Vec<Vec<usize>>,
+    /// The lengths of the keys of `by_reference`, so text can be searched by window.
+    pub reference_lengths: BTreeSet<usize>,
+    /// Customer by id (the first one with that id).
+    pub customer_by_id: BTreeMap<String, usize>,
+    /// Customers by account on file, each customer once, in customer order.
+    pub customers_by_account: BTreeMap<String, Vec<usize>>,
+    /// Customers by name tokens, in customer order.
+    pub customers_by_tokens: BTreeMap<Vec<String>, Vec<usize>>,
+    /// Customers by the first token of their name, in customer order.
+    pub customers_by_first_token: BTreeMap<String, Vec<usize>>,
 }
 
 impl Book {
@@ -166,12 +176,41 @@ impl Book {
             }
             customer_items[item.customer].push(idx);
         }
+        let reference_lengths = by_reference.keys().map(String::len).collect();
+        let mut customer_by_id = BTreeMap::new();
+        let mut customers_by_account: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut customers_by_tokens: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+        let mut customers_by_first_token: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (c, customer) in customers.iter().enumerate() {
+            customer_by_id.entry(customer.id.clone()).or_insert(c);
+            for account in &customer.accounts {
+                let list = customers_by_account.entry(account.clone()).or_default();
+                if list.last() != Some(&c) {
+                    list.push(c);
+                }
+            }
+            if let Some(first) = customer.tokens.first() {
+                customers_by_tokens
+                    .entry(customer.tokens.clone())
+                    .or_default()
+                    .push(c);
+                customers_by_first_token
+                    .entry(first.clone())
+                    .or_default()
+                    .push(c);
+            }
+        }
         Book {
             items,
             customers,
             by_core,
             by_reference,
             customer_items,
+            reference_lengths,
+            customer_by_id,
+            customers_by_account,
+            customers_by_tokens,
+            customers_by_first_token,
         }
     }
 }

@@ -15,6 +15,8 @@ use crate::references::{
 };
 use arsync_model::{ItemKind, RefKind};
 use rust_decimal::Decimal;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Who the payer is.
 #[derive(Debug, Clone)]
@@ -113,7 +115,7 @@ pub(crate) fn identify_payer(receipt: &Receipt, book: &Book, memory: &Memory) ->
             }),
         }
     };
-    let by_id = |id: &str| book.customers.iter().position(|c| c.id == id);
+    let by_id = |id: &str| book.customer_by_id.get(id).copied();
     if let Some(id) = &receipt.customer_id
         && let Some(c) = by_id(id)
     {
@@ -133,9 +135,11 @@ pub(crate) fn identify_payer(receipt: &Receipt, book: &Book, memory: &Memory) ->
         .filter(|a| !a.trim().is_empty())
     {
         let key = account_key(account);
-        let ids: Vec<usize> = (0..book.customers.len())
-            .filter(|c| book.customers[*c].accounts.contains(&key))
-            .collect();
+        let ids: Vec<usize> = book
+            .customers_by_account
+            .get(&key)
+            .cloned()
+            .unwrap_or_default();
         let detail = match ids.first() {
             Some(c) => format!(
                 "account {account} is on file for {}",
@@ -164,10 +168,27 @@ pub(crate) fn identify_payer(receipt: &Receipt, book: &Book, memory: &Memory) ->
         return Payer::Unknown;
     };
     let tokens = name_tokens(name);
+    // Only customers whose first name token starts with the payer's can fit at all.
     let fits = |wanted: NameFit| -> Vec<usize> {
-        (0..book.customers.len())
+        let Some(first) = tokens.first() else {
+            return Vec::new();
+        };
+        if wanted == NameFit::Same {
+            return book
+                .customers_by_tokens
+                .get(&tokens)
+                .cloned()
+                .unwrap_or_default();
+        }
+        let mut ids: Vec<usize> = book
+            .customers_by_first_token
+            .range::<String, _>(first..)
+            .take_while(|(k, _)| k.starts_with(first.as_str()))
+            .flat_map(|(_, cs)| cs.iter().copied())
             .filter(|c| name_fit(&tokens, &book.customers[*c].tokens) == Some(wanted))
-            .collect()
+            .collect();
+        ids.sort_unstable();
+        ids
     };
     let same = fits(NameFit::Same);
     let detail = same
@@ -256,11 +277,17 @@ pub(crate) fn gather(receipt: &Receipt, book: &Book, memory: &Memory) -> Evidenc
             ));
         }
     }
-    let mut best: Vec<Option<RefHit>> = vec![None; book.items.len()];
-    let mut offer = |h: RefHit| {
-        let slot = &mut best[h.item];
-        if slot.as_ref().is_none_or(|old| h.strength > old.strength) {
-            *slot = Some(h);
+    // Best hit per item, keyed by item so the result comes out in item order; sized by what
+    // the receipt names, not by the book.
+    let mut best: BTreeMap<usize, RefHit> = BTreeMap::new();
+    let mut offer = |h: RefHit| match best.entry(h.item) {
+        Entry::Vacant(slot) => {
+            slot.insert(h);
+        }
+        Entry::Occupied(mut slot) => {
+            if h.strength > slot.get().strength {
+                slot.insert(h);
+            }
         }
     };
     for s in &structured {
@@ -275,18 +302,28 @@ pub(crate) fn gather(receipt: &Receipt, book: &Book, memory: &Memory) -> Evidenc
         }
     }
     // A payment reference typed into the free text.
+    // Every window of the text as long as some reference is looked up, instead of searching
+    // the text for every reference on the book; offered in reference order as before.
     let compact_text = compact(&receipt.free_text());
-    for (reference, idxs) in &book.by_reference {
-        if reference.len() >= 8 && compact_text.contains(reference.as_str()) {
-            for idx in idxs {
-                offer(RefHit {
-                    item: *idx,
-                    strength: RefStrength::Structured,
-                    written: reference.clone(),
-                    foreign_prefix: None,
-                    pattern: None,
-                });
+    let mut typed: BTreeSet<(&String, &Vec<usize>)> = BTreeSet::new();
+    for len in book.reference_lengths.range(8..) {
+        for start in 0..=compact_text.len().saturating_sub(*len) {
+            if let Some(window) = compact_text.get(start..start + len)
+                && let Some((reference, idxs)) = book.by_reference.get_key_value(window)
+            {
+                typed.insert((reference, idxs));
             }
+        }
+    }
+    for (reference, idxs) in typed {
+        for idx in idxs {
+            offer(RefHit {
+                item: *idx,
+                strength: RefStrength::Structured,
+                written: reference.clone(),
+                foreign_prefix: None,
+                pattern: None,
+            });
         }
     }
     for token in number_tokens(&text) {
@@ -354,7 +391,7 @@ pub(crate) fn gather(receipt: &Receipt, book: &Book, memory: &Memory) -> Evidenc
     }
     Evidence {
         payer: identify_payer(receipt, book, memory),
-        refs: best.into_iter().flatten().collect(),
+        refs: best.into_values().collect(),
         notes,
     }
 }
