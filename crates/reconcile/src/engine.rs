@@ -86,6 +86,133 @@ struct Engine<'a> {
     ctx: Ctx<'a>,
 }
 
+/// Open invoices by currency and open amount, kept up to date as matches commit, so a
+/// receipt whose payer is unknown looks only at the items whose amount could fit it
+/// instead of at the whole book.
+struct AmountIndex {
+    by_currency: BTreeMap<Currency, BTreeSet<(Decimal, usize)>>,
+}
+
+impl AmountIndex {
+    fn new(book: &Book, remaining: &[Decimal]) -> AmountIndex {
+        let mut index = AmountIndex {
+            by_currency: BTreeMap::new(),
+        };
+        for (i, open) in remaining.iter().enumerate() {
+            index.insert(book, i, *open);
+        }
+        index
+    }
+
+    fn insert(&mut self, book: &Book, i: usize, open: Decimal) {
+        let item = &book.items[i];
+        if open > Decimal::ZERO && item.kind == ItemKind::Invoice {
+            self.by_currency
+                .entry(item.currency)
+                .or_default()
+                .insert((open, i));
+        }
+    }
+
+    /// Item `i` went from `before` to `after` open.
+    fn update(&mut self, book: &Book, i: usize, before: Decimal, after: Decimal) {
+        if let Some(set) = self.by_currency.get_mut(&book.items[i].currency) {
+            set.remove(&(before, i));
+        }
+        self.insert(book, i, after);
+    }
+
+    /// Every open invoice whose open amount lies where `Engine::quick_fit` could accept it
+    /// for this receipt (a superset: `quick_fit` still decides), in item order.
+    fn near(
+        &self,
+        engine: &Engine<'_>,
+        p: &Prepared,
+        rates: &mut BTreeMap<Currency, Option<Decimal>>,
+    ) -> Vec<usize> {
+        let r = &p.receipt;
+        let settings = engine.ctx.settings;
+        let slack = Decimal::ONE;
+        let mut out = Vec::new();
+        for (c, set) in &self.by_currency {
+            let c = *c;
+            let paid = if c == r.amount.currency {
+                Some(r.amount.amount)
+            } else {
+                r.instructed.filter(|m| m.currency == c).map(|m| m.amount)
+            };
+            let (lo, hi): (Decimal, Option<Decimal>) = if let Some(paid) = paid {
+                // Short by nothing, by the fee tolerance, by the bank's charges or by a
+                // learned fee of any customer.
+                let mut extra = match settings.fee_tolerance.get(c.code()) {
+                    Some(t) => Some(t.absolute.max(Decimal::ZERO)),
+                    None => {
+                        let pct = settings.fallback_fee_percent;
+                        if pct < Decimal::ONE_HUNDRED {
+                            paid.abs()
+                                .checked_mul(pct)
+                                .and_then(|x| x.checked_div(Decimal::ONE_HUNDRED - pct))
+                        } else {
+                            None
+                        }
+                    }
+                };
+                if let Some(ch) = r.bank_charges.filter(|ch| ch.currency == c) {
+                    extra = extra.map(|e| e.max(ch.amount));
+                }
+                for h in engine
+                    .ctx
+                    .memory
+                    .fee_habits
+                    .iter()
+                    .filter(|h| h.fee.currency == c)
+                {
+                    extra = extra.map(|e| e.max(h.fee.amount));
+                }
+                (
+                    paid,
+                    extra.and_then(|e| paid.checked_add(e)?.checked_add(slack)),
+                )
+            } else {
+                let rate = *rates.entry(c).or_insert_with(|| {
+                    engine
+                        .ctx
+                        .rates
+                        .lookup(r.amount.currency, c, r.date)
+                        .ok()
+                        .map(|q| q.rate)
+                });
+                let Some(rate) = rate else {
+                    continue;
+                };
+                // |paid · rate − open| ≤ open · band
+                let Some(x) = r.amount.amount.checked_mul(rate) else {
+                    out.extend(set.iter().map(|(_, i)| *i));
+                    continue;
+                };
+                let band = settings.fx_band_percent / Decimal::ONE_HUNDRED;
+                let lo = x
+                    .checked_div(Decimal::ONE + band)
+                    .map_or(Decimal::MIN, |v| v - slack);
+                let hi = if band < Decimal::ONE {
+                    x.checked_div(Decimal::ONE - band)
+                        .and_then(|v| v.checked_add(slack))
+                } else {
+                    None
+                };
+                (lo, hi)
+            };
+            match hi {
+                Some(hi) if hi < lo => {}
+                Some(hi) => out.extend(set.range((lo, 0)..=(hi, usize::MAX)).map(|(_, i)| *i)),
+                None => out.extend(set.range((lo, 0)..).map(|(_, i)| *i)),
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
 /// Most single items scored on amount alone for one receipt.
 const MAX_AMOUNT_CANDIDATES: usize = 8;
 
@@ -151,7 +278,12 @@ impl Engine<'_> {
         fits.then_some(short)
     }
 
-    fn propose(&self, p: &Prepared, remaining: &[Decimal]) -> (Proposal, BTreeSet<usize>) {
+    fn propose(
+        &self,
+        p: &Prepared,
+        remaining: &[Decimal],
+        index: &AmountIndex,
+    ) -> (Proposal, BTreeSet<usize>) {
         let book = self.book();
         let ev = &p.evidence;
         let r = &p.receipt;
@@ -184,6 +316,7 @@ impl Engine<'_> {
         {
             cands.push((vec![h.item], Source::FuzzyReference));
         }
+        let mut rates = BTreeMap::new();
         let pool: Vec<usize> = match &ev.payer {
             Payer::Known { customer, .. } => book.customer_items[*customer].clone(),
             Payer::Ambiguous { customers, .. } => {
@@ -194,9 +327,8 @@ impl Engine<'_> {
                 v.sort_unstable();
                 v
             }
-            Payer::Unknown => (0..book.items.len()).collect(),
+            Payer::Unknown => index.near(self, p, &mut rates),
         };
-        let mut rates = BTreeMap::new();
         let mut fits: Vec<(Decimal, i64, usize)> = Vec::new();
         for i in pool {
             if open(i)
@@ -878,6 +1010,7 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
         })
         .collect();
     let mut remaining: Vec<Decimal> = book.items.iter().map(|i| i.open).collect();
+    let mut index = AmountIndex::new(&book, &remaining);
     let mut version: Vec<u64> = vec![0; book.items.len()];
     let mut slots: Vec<Option<Slot>> = Vec::with_capacity(prepared.len());
     let mut queue = BinaryHeap::new();
@@ -887,7 +1020,7 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
             .collect::<Vec<_>>()
     };
     for (k, p) in prepared.iter().enumerate() {
-        let (proposal, deps) = engine.propose(p, &remaining);
+        let (proposal, deps) = engine.propose(p, &remaining, &index);
         queue.push(Queued {
             confidence: proposal.priority(),
             date: Reverse(p.receipt.date),
@@ -907,7 +1040,7 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
         // payment may have left an invoice open with exactly what this receipt pays.
         let nothing_stale = matches!(proposal, Proposal::Nothing { .. }) && made_after != commits;
         if nothing_stale || deps.iter().any(|(i, v)| version[*i] != *v) {
-            let (proposal, deps) = engine.propose(p, &remaining);
+            let (proposal, deps) = engine.propose(p, &remaining, &index);
             queue.push(Queued {
                 confidence: proposal.priority(),
                 date: Reverse(p.receipt.date),
@@ -923,7 +1056,14 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
                 limits,
                 alternatives,
             } => {
+                let mut before: BTreeMap<usize, Decimal> = BTreeMap::new();
+                for l in &best.plan.lines {
+                    before.entry(l.item).or_insert(remaining[l.item]);
+                }
                 let m = engine.commit(p, &best, limits, alternatives, &mut remaining, &mut version);
+                for (i, open) in before {
+                    index.update(&book, i, open, remaining[i]);
+                }
                 outcome.matches.push(m);
                 commits += 1;
             }
