@@ -15,7 +15,7 @@ use crate::outbox::PushReport;
 use crate::{EVENTS_NAMESPACE, STATUSES_NAMESPACE, TASKS_NAMESPACE};
 use arsync_collect::{
     CollectInputs, InterestSettings, ItemStatus, PaymentHistory, RateTables, StateEvent, TaskPlan,
-    item_facts, overdue_status, overdue_statuses, plan_tasks,
+    item_facts, overdue_status, overdue_statuses_with, plan_tasks_with,
 };
 use arsync_model::{CollectionState, CollectionTask, OverdueStatus, TaskState};
 use arsync_sdk::{Outgoing, PushAction};
@@ -89,6 +89,15 @@ fn status_version(status: &OverdueStatus) -> String {
         "action": status.action,
         "open": status.open,
         "compensation": status.compensation,
+    }))
+}
+
+/// A digest of what a task says to the books: its items and amount.
+fn task_version(task: &CollectionTask) -> String {
+    short_digest(&serde_json::json!({
+        "items": task.items,
+        "amount": task.amount,
+        "due": task.due,
     }))
 }
 
@@ -168,7 +177,9 @@ impl<S: Store> Agent<'_, S> {
             limitation,
             history: &history,
         };
-        let statuses = overdue_statuses(&inputs, &settings.aging, interest.as_ref(), as_of);
+        let rules = settings.task_rules().map_err(settings_error)?;
+        let statuses =
+            overdue_statuses_with(&inputs, &rules, &settings.aging, interest.as_ref(), as_of);
         let last_written: BTreeMap<String, WrittenStatus> = self
             .store
             .docs(STATUSES_NAMESPACE)
@@ -194,7 +205,7 @@ impl<S: Store> Agent<'_, S> {
                 status
             })
             .collect();
-        let plan = plan_tasks(&inputs, &previous, as_of);
+        let plan = plan_tasks_with(&inputs, &rules, &previous, as_of);
 
         let mut notes = Vec::new();
         let to_write: Vec<&OverdueStatus> =
@@ -245,7 +256,13 @@ impl<S: Store> Agent<'_, S> {
         }
 
         let mut writes: Vec<Write> = Vec::new();
-        for task in plan.new.iter().chain(&plan.reopened).chain(&plan.closed) {
+        for task in plan
+            .new
+            .iter()
+            .chain(&plan.reopened)
+            .chain(&plan.closed)
+            .chain(&plan.updated)
+        {
             writes.push(Write::PutDoc {
                 namespace: TASKS_NAMESPACE.into(),
                 key: task.key.clone(),
@@ -276,6 +293,7 @@ impl<S: Store> Agent<'_, S> {
                 "tasks_new": plan.new.len(),
                 "tasks_reopened": plan.reopened.len(),
                 "tasks_closed": plan.closed.len(),
+                "tasks_updated": plan.updated.len(),
                 "queued": queued.len(),
                 "already_queued": already_queued,
                 "rejected_events": plan.rejected_events,
@@ -417,6 +435,7 @@ impl<S: Store> Agent<'_, S> {
                 .iter()
                 .chain(&plan.reopened)
                 .chain(&plan.closed)
+                .chain(&plan.updated)
                 .map(|t| t.connection.as_str()),
         );
         let mut can: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
@@ -446,11 +465,25 @@ impl<S: Store> Agent<'_, S> {
                 PushAction::Status,
             ));
         }
-        for task in plan.new.iter().chain(&plan.reopened).chain(&plan.closed) {
+        for task in plan
+            .new
+            .iter()
+            .chain(&plan.reopened)
+            .chain(&plan.closed)
+            .chain(&plan.updated)
+        {
             if !can.get(task.connection.as_str()).is_some_and(|c| c.1) {
                 continue;
             }
-            let key = format!("{}/task/{}/{}", task.connection, task.key, task_state(task));
+            // A customer task keeps its key while invoices join or leave it; the content
+            // digest makes each changed version one push.
+            let key = format!(
+                "{}/task/{}/{}/{}",
+                task.connection,
+                task.key,
+                task_state(task),
+                task_version(task)
+            );
             wanted.push((
                 OutboxItem {
                     idempotency_key: key,

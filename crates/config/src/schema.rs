@@ -294,7 +294,10 @@ impl Config {
             .map_err(|e| ConfigError::at(file, text, span.clone(), "collect.interest", e))?;
         collect
             .limitation_rule(code)
-            .map_err(|e| ConfigError::at(file, text, span, "collect.limitation", e))?;
+            .map_err(|e| ConfigError::at(file, text, span.clone(), "collect.limitation", e))?;
+        collect
+            .task_rules()
+            .map_err(|e| ConfigError::at(file, text, span, "collect", e))?;
         Ok(())
     }
 

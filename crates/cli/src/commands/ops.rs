@@ -228,13 +228,14 @@ fn collect_text(run: &CollectRun) -> (String, bool) {
     out.push_str(&t.render());
     let plan = &run.plan;
     out.push_str(&format!(
-        "\nTasks: {} new, {} reopened, {} closed, {} unchanged\n",
+        "\nTasks: {} new, {} reopened, {} updated, {} closed, {} unchanged\n",
         plan.new.len(),
         plan.reopened.len(),
+        plan.updated.len(),
         plan.closed.len(),
         plan.unchanged.len()
     ));
-    for task in plan.new.iter().chain(&plan.reopened) {
+    for task in plan.new.iter().chain(&plan.reopened).chain(&plan.updated) {
         out.push_str(&format!(
             "  + {} ({}): {}\n",
             task.due,
