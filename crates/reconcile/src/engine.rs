@@ -86,6 +86,85 @@ struct Engine<'a> {
     ctx: Ctx<'a>,
 }
 
+/// How much more than `paid` an amount may be and still be settled by `paid` within the
+/// fee tolerance (an upper bound, slack included); `None` when there is no bound.
+fn shortfall_bound(settings: &crate::Settings, c: Currency, paid: Decimal) -> Option<Decimal> {
+    match settings.fee_tolerance.get(c.code()) {
+        Some(t) => Some(t.absolute.max(Decimal::ZERO)),
+        None => {
+            let pct = settings.fallback_fee_percent;
+            if pct < Decimal::ONE_HUNDRED {
+                paid.abs()
+                    .checked_mul(pct)
+                    .and_then(|x| x.checked_div(Decimal::ONE_HUNDRED - pct))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// The credits of a run by currency and amount, so a returned payment looks only at the
+/// credits it could return; a credit paired with its return is taken out.
+struct Credits {
+    list: Vec<Receipt>,
+    taken: Vec<bool>,
+    by_amount: BTreeMap<Currency, BTreeSet<(Decimal, usize)>>,
+}
+
+impl Credits {
+    fn new(list: Vec<Receipt>) -> Credits {
+        let mut by_amount: BTreeMap<Currency, BTreeSet<(Decimal, usize)>> = BTreeMap::new();
+        for (k, c) in list.iter().enumerate() {
+            by_amount
+                .entry(c.amount.currency)
+                .or_default()
+                .insert((c.amount.amount, k));
+        }
+        Credits {
+            taken: vec![false; list.len()],
+            list,
+            by_amount,
+        }
+    }
+
+    /// The credits not yet taken whose amount in `currency` is at least `low` and at most
+    /// `low + extra` (unbounded without `extra`), in arrival order.
+    fn between(&self, currency: Currency, low: Decimal, extra: Option<Decimal>) -> Vec<usize> {
+        let Some(set) = self.by_amount.get(&currency) else {
+            return Vec::new();
+        };
+        let mut out: Vec<usize> =
+            match extra.and_then(|e| low.checked_add(e)?.checked_add(Decimal::ONE)) {
+                Some(high) => set
+                    .range((low, 0)..=(high, usize::MAX))
+                    .map(|(_, k)| *k)
+                    .collect(),
+                None => set.range((low, 0)..).map(|(_, k)| *k).collect(),
+            };
+        out.retain(|k| !self.taken[*k]);
+        out.sort_unstable();
+        out
+    }
+
+    fn take(&mut self, k: usize) -> Receipt {
+        self.taken[k] = true;
+        let c = &self.list[k];
+        if let Some(set) = self.by_amount.get_mut(&c.amount.currency) {
+            set.remove(&(c.amount.amount, k));
+        }
+        c.clone()
+    }
+
+    fn into_rest(self) -> Vec<Receipt> {
+        self.list
+            .into_iter()
+            .zip(self.taken)
+            .filter_map(|(c, taken)| (!taken).then_some(c))
+            .collect()
+    }
+}
+
 /// Open invoices by currency and open amount, kept up to date as matches commit, so a
 /// receipt whose payer is unknown looks only at the items whose amount could fit it
 /// instead of at the whole book.
@@ -144,19 +223,7 @@ impl AmountIndex {
             let (lo, hi): (Decimal, Option<Decimal>) = if let Some(paid) = paid {
                 // Short by nothing, by the fee tolerance, by the bank's charges or by a
                 // learned fee of any customer.
-                let mut extra = match settings.fee_tolerance.get(c.code()) {
-                    Some(t) => Some(t.absolute.max(Decimal::ZERO)),
-                    None => {
-                        let pct = settings.fallback_fee_percent;
-                        if pct < Decimal::ONE_HUNDRED {
-                            paid.abs()
-                                .checked_mul(pct)
-                                .and_then(|x| x.checked_div(Decimal::ONE_HUNDRED - pct))
-                        } else {
-                            None
-                        }
-                    }
-                };
+                let mut extra = shortfall_bound(settings, c, paid);
                 if let Some(ch) = r.bank_charges.filter(|ch| ch.currency == c) {
                     extra = extra.map(|e| e.max(ch.amount));
                 }
@@ -978,8 +1045,12 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
         .partition(|r| r.kind == ReceiptKind::Reversal);
     let mut outcome = Outcome::default();
     // A receipt applied in an earlier run must not be applied again while the books catch up.
+    let mut applied_by_id = BTreeMap::new();
+    for a in &input.memory.applied {
+        applied_by_id.entry(a.receipt_id.as_str()).or_insert(a);
+    }
     credits.retain(|r| {
-        let Some(earlier) = input.memory.applied.iter().find(|a| a.receipt_id == r.id) else {
+        let Some(earlier) = applied_by_id.get(r.id.as_str()) else {
             return true;
         };
         outcome.unmatched.push(Unmatched {
@@ -999,10 +1070,12 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
         });
         false
     });
+    let mut credits = Credits::new(credits);
     for rv in reversals {
         handle_reversal(&engine, rv, &mut credits, &mut outcome);
     }
     let prepared: Vec<Prepared> = credits
+        .into_rest()
         .into_iter()
         .map(|receipt| Prepared {
             evidence: gather(&receipt, &book, input.memory),
@@ -1085,12 +1158,7 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
 
 /// A returned payment: pairs it with the receipt it returns in this run (both then apply
 /// nothing) or with a receipt applied earlier (its allocations are reversed).
-fn handle_reversal(
-    engine: &Engine<'_>,
-    rv: Receipt,
-    credits: &mut Vec<Receipt>,
-    outcome: &mut Outcome,
-) {
+fn handle_reversal(engine: &Engine<'_>, rv: Receipt, credits: &mut Credits, outcome: &mut Outcome) {
     let settings = engine.ctx.settings;
     let amount_fits = |original: Money| {
         original.currency == rv.amount.currency
@@ -1099,8 +1167,13 @@ fn handle_reversal(
                 <= settings.fee_allowance(original.currency, original.amount)
     };
     let in_run = credits
-        .iter()
-        .enumerate()
+        .between(
+            rv.amount.currency,
+            rv.amount.amount,
+            shortfall_bound(settings, rv.amount.currency, rv.amount.amount),
+        )
+        .into_iter()
+        .map(|k| (k, &credits.list[k]))
         .filter(|(_, c)| c.date <= rv.date && amount_fits(c.amount))
         .filter_map(|(k, c)| {
             pairing(
@@ -1176,7 +1249,7 @@ fn handle_reversal(
         }
     };
     if let Some((strength, _, Reverse(k), why)) = in_run {
-        let original = credits.remove(k);
+        let original = credits.take(k);
         let what = format!("receipt {}", original.describe());
         outcome.matches.push(reversal_match(
             original.id.clone(),
