@@ -182,6 +182,27 @@ fn stray_prints_on_stdout_do_not_corrupt_the_channel() {
 }
 
 #[test]
+fn a_segfault_kills_only_the_child_which_comes_back() {
+    let mut plugin = process_plugin("test-segfault", 5_000, 3);
+    plugin.create(&json!({})).unwrap();
+    let first_pid = plugin.child_id().unwrap();
+    let page = plugin.pull(Stream::Invoices, None).unwrap();
+    let err = plugin
+        .pull(Stream::Invoices, page.next_cursor.as_deref())
+        .unwrap_err();
+    let RuntimeError::Crashed { status, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(status.contains("signal: 11"), "{status}");
+    assert!(err.is_retryable());
+    assert!(!pid_alive(first_pid));
+    // This process is still here, and the restarted child serves the first page again.
+    let again = plugin.pull(Stream::Invoices, None).unwrap();
+    assert_eq!(again.next_cursor.as_deref(), Some("segfault"));
+    assert_eq!(plugin.restarts(), 1);
+}
+
+#[test]
 fn an_abort_kills_only_the_child_which_comes_back_after_a_backoff() {
     let mut plugin = process_plugin("test-abort", 5_000, 3);
     plugin.create(&json!({})).unwrap();

@@ -16,8 +16,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The test plugin packages under `plugins/`.
-pub const PLUGINS: [&str; 6] = [
+pub const PLUGINS: [&str; 7] = [
     "test-raw-abort",
+    "test-segfault",
     "test-ledger",
     "test-panic",
     "test-abort",
