@@ -85,8 +85,10 @@ impl Book {
                 accounts: p.bank_accounts.iter().map(|a| account_key(a)).collect(),
             })
             .collect();
+        let mut known: BTreeSet<String> = customers.iter().map(|c| c.id.clone()).collect();
         let mut named = |id: &str, name: Option<&String>| {
-            if !customers.iter().any(|c| c.id == id) {
+            if !known.contains(id) {
+                known.insert(id.to_owned());
                 let name = name.cloned().unwrap_or_else(|| id.to_owned());
                 customers.push(Customer {
                     id: id.to_owned(),
@@ -104,7 +106,11 @@ impl Book {
         }
         customers.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.name.cmp(&b.name)));
         customers.dedup_by(|later, earlier| later.id == earlier.id);
-        let customer_index = |id: &str| customers.iter().position(|c| c.id == id);
+        let mut positions: BTreeMap<&str, usize> = BTreeMap::new();
+        for (c, customer) in customers.iter().enumerate() {
+            positions.entry(customer.id.as_str()).or_insert(c);
+        }
+        let customer_index = |id: &str| positions.get(id).copied();
 
         let mut items = Vec::new();
         for inv in invoices {
