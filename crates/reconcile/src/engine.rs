@@ -410,6 +410,10 @@ impl Engine<'_> {
         // Many open items of one amount (subscriptions) would make every receipt score every
         // one of them; the closest few decide, and the count alone says it is not unique.
         let amount_fits = fits.len();
+        if fits.len() > MAX_AMOUNT_CANDIDATES {
+            fits.select_nth_unstable(MAX_AMOUNT_CANDIDATES - 1);
+            fits.truncate(MAX_AMOUNT_CANDIDATES);
+        }
         fits.sort_unstable();
         for (_, _, i) in fits.into_iter().take(MAX_AMOUNT_CANDIDATES) {
             if !cands.iter().any(|(items, _)| items == &vec![i]) {
