@@ -476,7 +476,6 @@ fn group_task(
     let amount = Money::new(total, currency);
     let most_overdue = members.iter().map(|m| m.days_overdue).max().unwrap_or(0);
     let numbers: Vec<&str> = members.iter().map(|m| m.number.as_str()).collect();
-    let what = step_phrase(group.step.action.as_str(), group.step.tone.as_deref());
     let invoices = match numbers.as_slice() {
         [one] => format!("invoice {one}"),
         many => format!("{} invoices ({})", many.len(), many.join(", ")),
@@ -502,8 +501,13 @@ fn group_task(
         priority: members.iter().map(|m| m.prio).max().unwrap_or(0),
         amount,
         summary: format!(
-            "{what} to {} for {invoices}: {amount} open, {when}",
-            group.customer_name
+            "{} for {invoices}: {} open, {when}",
+            customer_step_phrase(
+                &group.step.action,
+                group.step.tone.as_deref(),
+                &group.customer_name
+            ),
+            shown(&amount)
         ),
         state: TaskState::Open,
     })
@@ -650,10 +654,41 @@ fn ladder_summary(
 ) -> String {
     let what = step_phrase(action, tone);
     format!(
-        "{what} for invoice {}: {open} open, {}",
+        "{what} for invoice {}: {} open, {}",
         inv.number,
+        shown(&open),
         overdue_phrase(days_overdue)
     )
+}
+
+/// Money as a person reads it in a task: at least the currency's minor units
+/// (`1320 GBP` is shown `1320.00 GBP`), never rounded.
+fn shown(m: &Money) -> String {
+    let mut value = m.amount;
+    if value.scale() < m.currency.minor_units() {
+        value.rescale(m.currency.minor_units());
+    }
+    format!("{value} {}", m.currency)
+}
+
+/// What to do, addressed to the customer: "Call Acme", "Send the formal notice to Acme".
+fn customer_step_phrase(action: &CollectionAction, tone: Option<&str>, customer: &str) -> String {
+    let what = match (action.as_str(), tone) {
+        ("reminder", Some(tone)) => format!("Send a {tone} reminder to {customer}"),
+        ("reminder", None) => format!("Send a reminder to {customer}"),
+        ("formal_notice", _) => format!("Send the formal notice to {customer}"),
+        ("call", _) => format!("Call {customer}"),
+        ("payment_plan", _) => format!("Agree a payment plan with {customer}"),
+        ("final_notice", _) => format!("Send the final notice to {customer}"),
+        ("agency_or_legal", _) => {
+            format!("Hand {customer} over to the agency or start proceedings")
+        }
+        (other, _) => format!("Do '{other}' for {customer}"),
+    };
+    match tone {
+        Some(tone) if action.as_str() != "reminder" => format!("{what} ({tone})"),
+        _ => what,
+    }
 }
 
 fn step_phrase(action: &str, tone: Option<&str>) -> String {
