@@ -278,12 +278,12 @@ impl ExportRecord<'_, '_> {
     }
 
     fn origin(&self, id: String) -> Origin {
-        let hash = payload_hash(self.record.payload().as_bytes());
         Origin {
             connection: self.mapping.connection.clone(),
             external_id: id,
-            source_version: Some(hash.clone()),
-            payload_hash: Some(hash),
+            // A content hash is no ordered version; the store compares content instead.
+            source_version: None,
+            payload_hash: Some(payload_hash(self.record.payload().as_bytes())),
         }
     }
 

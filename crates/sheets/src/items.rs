@@ -289,7 +289,8 @@ fn settle_payments(
             origin: Origin {
                 connection: connection.to_owned(),
                 external_id: id,
-                source_version: Some(p.row_hash.clone()),
+                // A row hash identifies content; it is no ordered version.
+                source_version: None,
                 payload_hash: Some(p.row_hash),
             },
             customer_id: p
@@ -613,12 +614,13 @@ impl RowReader<'_> {
     }
 
     fn origin(&self, external_id: String) -> Origin {
-        let hash = self.row_hash();
         Origin {
             connection: self.options.connection.clone(),
             external_id,
-            source_version: Some(hash.clone()),
-            payload_hash: Some(hash),
+            // A row hash identifies content; it is no ordered version, so the store
+            // compares content instead.
+            source_version: None,
+            payload_hash: Some(self.row_hash()),
         }
     }
 
@@ -1177,12 +1179,12 @@ mod tests {
             &SheetOptions::default(),
         );
         assert_eq!(
-            a.invoices[0].origin.source_version,
-            b.invoices[0].origin.source_version
+            a.invoices[0].origin.payload_hash,
+            b.invoices[0].origin.payload_hash
         );
         assert_ne!(
-            a.invoices[0].origin.source_version,
-            c.invoices[0].origin.source_version
+            a.invoices[0].origin.payload_hash,
+            c.invoices[0].origin.payload_hash
         );
     }
 

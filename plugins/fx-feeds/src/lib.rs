@@ -330,18 +330,8 @@ impl FxFeeds {
             Format::Export(mapping) => {
                 let feed = arsync_feeds::parse_export(bytes, mapping)
                     .map_err(|e| feeds_error(&e, source))?;
-                // The feed library records a content hash as `source_version`; it is not an
-                // ordered version, and the store would take a corrected record whose hash
-                // sorts lower for an older one. Without it the store compares content.
-                let mut invoices = feed.invoices;
-                invoices
-                    .iter_mut()
-                    .for_each(|i| i.origin.source_version = None);
-                let mut payments: Vec<Payment> =
-                    feed.payments.into_iter().map(|p| p.payment).collect();
-                payments
-                    .iter_mut()
-                    .for_each(|p| p.origin.source_version = None);
+                let invoices = feed.invoices;
+                let payments: Vec<Payment> = feed.payments.into_iter().map(|p| p.payment).collect();
                 Ok(Snapshot {
                     hash,
                     rates: feed.rates,

@@ -154,21 +154,6 @@ fn page_of<T: Clone>(
         .collect()
 }
 
-/// Drops the row hash the sheet reader records as `source_version`: a content hash is not
-/// an ordered version, and the store would take an edited row whose hash sorts lower for an
-/// older one. Without a version the store replaces a record whose content changed.
-fn unversioned(record: &mut Record) {
-    let origin = match record {
-        Record::Party(r) => &mut r.origin,
-        Record::Invoice(r) => &mut r.origin,
-        Record::CreditNote(r) => &mut r.origin,
-        Record::Payment(r) => &mut r.origin,
-        Record::BankEntry(r) => &mut r.origin,
-        Record::FxRate(_) => return,
-    };
-    origin.source_version = None;
-}
-
 impl Spreadsheet {
     /// [`Self::removed_rows`], remembered while a paging run continues over one version.
     fn removed_rows_cached(
@@ -377,13 +362,12 @@ impl Connector for Spreadsheet {
         };
         let (range, next) = window(&cursor, &hash, present + gone.len(), PAGE_SIZE);
         let first = range.start == 0;
-        let mut items = match stream {
+        let items = match stream {
             Stream::Customers => page_of(&file.parties, &gone, &range, Record::Party),
             Stream::Invoices => page_of(&file.invoices, &gone, &range, Record::Invoice),
             Stream::CreditNotes => page_of(&file.credit_notes, &gone, &range, Record::CreditNote),
             _ => page_of(&file.payments, &gone, &range, Record::Payment),
         };
-        items.iter_mut().for_each(unversioned);
         let mut page = Page::new(items, next);
         if first && stream == Stream::Invoices {
             page.problems = file.problems.iter().map(row_problem).collect();
