@@ -71,3 +71,29 @@ pub fn arsync(dir: &Path, args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Builds a plugin package and the plugin host, once per package in a test binary, and
+/// returns the plugin library's path (the runtime finds the host beside the test binaries).
+pub fn build_plugin(package: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !built.iter().any(|p| p == package) {
+        let status = Command::new(env!("CARGO"))
+            .current_dir(workspace_root())
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                package,
+                "-p",
+                "arsync-plugin-host",
+            ])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building {package} failed");
+        built.push(package.to_owned());
+    }
+    build_dir().join(library(&package.replace('-', "_")))
+}

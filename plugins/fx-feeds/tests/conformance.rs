@@ -8,58 +8,12 @@ use arsync_runtime::host::file_scope_from_settings;
 use arsync_runtime::{HostConfig, Isolation, LoadOptions};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
 const PACKAGE: &str = "arsync-plugin-fx-feeds";
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Builds this plugin's cdylib and the plugin host, and returns the folder holding them
-/// (the runtime finds the plugin host there, next to the test binary's folder).
-fn built() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let status = Command::new(env!("CARGO"))
-                .current_dir(workspace_root())
-                .args([
-                    "build",
-                    "--quiet",
-                    "-p",
-                    PACKAGE,
-                    "-p",
-                    "arsync-plugin-host",
-                ])
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "building {PACKAGE} failed");
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .map_or_else(
-                    || workspace_root().join("target"),
-                    |d| {
-                        if d.is_absolute() {
-                            d
-                        } else {
-                            workspace_root().join(d)
-                        }
-                    },
-                );
-            target.join("debug")
-        })
-        .clone()
-}
-
-fn library(dir: &Path) -> PathBuf {
-    dir.join(format!(
-        "{}{}{}",
-        std::env::consts::DLL_PREFIX,
-        PACKAGE.replace('-', "_"),
-        std::env::consts::DLL_SUFFIX
-    ))
+/// The built library, with the plugin host beside the test binaries.
+fn library() -> PathBuf {
+    arsync_e2e::build_plugin(PACKAGE)
 }
 
 fn options(isolation: Isolation, settings: &serde_json::Value) -> Options {
@@ -89,10 +43,9 @@ fn detail(report: &arsync_runtime::conformance::Report, name: &str) -> String {
 
 #[test]
 fn the_fx_feeds_plugin_passes_the_conformance_kit_on_an_ecb_file_and_a_payout_report() {
-    let dir = built();
     let ecb = json!({"path": "eurofxref-daily.xml", "format": "ecb-xml"});
     for isolation in [Isolation::InProcess, Isolation::Process] {
-        let report = run_with(&library(&dir), &ecb, &options(isolation, &ecb));
+        let report = run_with(&library(), &ecb, &options(isolation, &ecb));
         let failed: Vec<_> = report.failures().collect();
         assert!(report.passed(), "{isolation}: {failed:#?}");
         assert_eq!(report.plugin.as_deref(), Some("fx-feeds"));
@@ -111,11 +64,7 @@ fn the_fx_feeds_plugin_passes_the_conformance_kit_on_an_ecb_file_and_a_payout_re
             "settlement_currency": "settlement_currency", "conversion_rate": "rate"
         }
     });
-    let report = run_with(
-        &library(&dir),
-        &export,
-        &options(Isolation::InProcess, &export),
-    );
+    let report = run_with(&library(), &export, &options(Isolation::InProcess, &export));
     let failed: Vec<_> = report.failures().collect();
     assert!(report.passed(), "export: {failed:#?}");
     assert_eq!(
@@ -154,7 +103,6 @@ fn serve(body: &'static str) -> u16 {
 #[test]
 fn under_the_runtime_a_feed_is_fetched_over_http_by_the_host_and_not_delivered_twice() {
     use arsync_sdk::Stream;
-    let dir = built();
     let port = serve(include_str!("fixtures/eurofxref-daily.xml"));
     let settings = json!({
         "url": format!("http://127.0.0.1:{port}/stats/eurofxref/eurofxref-daily.xml"),
@@ -168,7 +116,7 @@ fn under_the_runtime_a_feed_is_fetched_over_http_by_the_host_and_not_delivered_t
         },
         ..Options::default().load
     };
-    let mut plugin = arsync_runtime::load(&library(&dir), Isolation::InProcess, &options).unwrap();
+    let mut plugin = arsync_runtime::load(&library(), Isolation::InProcess, &options).unwrap();
     plugin.create(&settings).unwrap();
     let page = plugin.pull(Stream::FxRates, None).unwrap();
     assert_eq!(page.items.len(), 3);
