@@ -182,6 +182,7 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
     let mut file_groups: u64 = 0;
     let mut file_checks: Vec<Check> = Vec::new();
     let mut file_currency: Option<Currency> = None;
+    let mut details: u64 = 0;
     for rec in &recs {
         file_records += rec.physical;
         if let Some(g) = group.as_mut() {
@@ -245,6 +246,8 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
                 account = Some(a);
             }
             "16" => {
+                details += 1;
+                rep.entry = Some(details);
                 let Some(a) = account.as_mut() else {
                     rep.error(
                         Position::Line(rec.line),
@@ -252,10 +255,13 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
                         "a transaction detail (16) appears outside an account (no 03 before it); it was skipped",
                         "the file is out of order; ask the bank for a new export",
                     );
+                    rep.entry = None;
                     continue;
                 };
                 let as_of = group.as_ref().and_then(|g| g.as_of);
-                if let Some(e) = read_detail(rec, &f, a, as_of, options, &mut keys, rep) {
+                let read = read_detail(rec, &f, a, as_of, options, &mut keys, rep);
+                rep.entry = None;
+                if let Some(e) = read {
                     a.st.entries.push(e);
                 }
             }

@@ -99,6 +99,9 @@ pub(crate) struct Reporter<'a> {
     pub(crate) options: &'a ParseOptions,
     pub(crate) sink: &'a mut dyn FnMut(Event),
     pub(crate) open: Option<Tally>,
+    /// The number of the entry being read (1-based, in file order), given to every problem
+    /// reported while it is set.
+    pub(crate) entry: Option<u64>,
 }
 
 impl Reporter<'_> {
@@ -137,6 +140,7 @@ impl Reporter<'_> {
             message: message.into(),
             hint: hint.into(),
             severity,
+            entry: self.entry,
         }));
     }
 }

@@ -354,14 +354,20 @@ pub struct Problem {
     pub hint: String,
     /// Error or warning.
     pub severity: Severity,
+    /// The 1-based number of the entry the problem is in, counted in file order over the
+    /// whole file (every MT940 `:61:`, BAI2 `16` or OFX `STMTTRN` counts, also one that
+    /// could not be read); `None` outside an entry, and for camt, whose element path
+    /// names the entry (`Stmt[1]/Ntry[3]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<u64>,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}: {}; {}",
-            self.file, self.position, self.field, self.message, self.hint
-        )
+        write!(f, "{}: {}", self.file, self.position)?;
+        if let Some(n) = self.entry {
+            write!(f, ", entry {n}")?;
+        }
+        write!(f, ": {}: {}; {}", self.field, self.message, self.hint)
     }
 }

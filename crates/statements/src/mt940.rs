@@ -226,7 +226,7 @@ pub(crate) fn parse<R: BufRead>(
 ) -> Result<(), StatementError> {
     let interim = kind == FormatKind::Mt942;
     let options = rep.options;
-    let mut keys = KeyMaker::default();
+    let mut file = FileState::default();
     let mut status = LineStatus::default();
     let mut fields = Fields::new(text, &mut status).peekable();
     let mut found = false;
@@ -242,7 +242,7 @@ pub(crate) fn parse<R: BufRead>(
             &mut fields,
             interim,
             options,
-            &mut keys,
+            &mut file,
             rep,
             &mut open,
         );
@@ -274,6 +274,13 @@ pub(crate) fn parse<R: BufRead>(
         }),
         None => Ok(()),
     }
+}
+
+/// What the whole file's reading keeps: the dedupe keys and the number of entries seen.
+#[derive(Default)]
+struct FileState {
+    keys: KeyMaker,
+    entries: u64,
 }
 
 /// The statement being delivered, kept open while following pages may continue it.
@@ -370,6 +377,8 @@ fn page_checks(st: &mut Statement, pages: &[PageSummary]) {
 
 struct RawEntry<'a> {
     line: u32,
+    /// The entry's number in the file (1-based), for problems.
+    number: u64,
     field61: Field<'a>,
     info: Vec<Field<'a>>,
 }
@@ -387,7 +396,7 @@ fn read_message<R: BufRead>(
     rest: &mut std::iter::Peekable<Fields<'_, R>>,
     interim: bool,
     options: &ParseOptions,
-    keys: &mut KeyMaker,
+    file: &mut FileState,
     rep: &mut Reporter<'_>,
     open: &mut Option<OpenStmt>,
 ) {
@@ -446,7 +455,10 @@ fn read_message<R: BufRead>(
             }
             if let Some(c) = ctx.as_ref() {
                 for raw in waiting.drain(..) {
-                    if let Some(e) = read_entry(&raw, c, status, options, keys, rep) {
+                    rep.entry = Some(raw.number);
+                    let read = read_entry(&raw, c, status, options, &mut file.keys, rep);
+                    rep.entry = None;
+                    if let Some(e) = read {
                         if e.status == EntryStatus::Booked {
                             booked += e.amount.amount;
                         }
@@ -495,8 +507,10 @@ fn read_message<R: BufRead>(
                 ));
             }
             "61" => {
+                file.entries += 1;
                 pending = Some(RawEntry {
                     line: f.line,
+                    number: file.entries,
                     field61: f,
                     info: Vec::new(),
                 });

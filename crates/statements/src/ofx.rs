@@ -73,6 +73,8 @@ pub(crate) fn declared_encoding(bytes: &[u8]) -> Option<TextEncoding> {
 #[derive(Default)]
 struct TxFields {
     line: u32,
+    /// The transaction's number in the file (1-based), for problems.
+    number: u64,
     start: usize,
     trntype: Option<String>,
     posted: Option<String>,
@@ -122,6 +124,7 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) -> Result<(), StatementE
     let mut tx: Option<TxFields> = None;
     let mut line: u32 = 1;
     let mut counted_to = 0usize;
+    let mut transactions: u64 = 0;
     let bytes = text.as_bytes();
     let mut i = text.find("<OFX>").unwrap_or(0);
     while let Some(rel) = text[i..].find('<') {
@@ -183,8 +186,10 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) -> Result<(), StatementE
                     });
                 }
                 "STMTTRN" => {
+                    transactions += 1;
                     tx = Some(TxFields {
                         line,
+                        number: transactions,
                         start: lt,
                         ..TxFields::default()
                     });
@@ -344,7 +349,10 @@ fn build_statement(
         }
     }
     for t in s.txs {
-        if let Some(e) = build_entry(t, &st, text, options, keys, rep) {
+        rep.entry = Some(t.number);
+        let built = build_entry(t, &st, text, options, keys, rep);
+        rep.entry = None;
+        if let Some(e) = built {
             st.entries.push(e);
         }
     }

@@ -186,6 +186,7 @@ pub(crate) fn drive<R: BufRead>(
         options,
         sink,
         open: None,
+        entry: None,
     };
     if let Some(w) = warning {
         rep.push(
