@@ -106,6 +106,43 @@ pub enum RuntimeError {
         /// The limit.
         timeout: Duration,
     },
+    /// A call in an in-process plugin took longer than the per-call timeout. The call is
+    /// still running inside arsync (a thread cannot be stopped); the plugin is stuck.
+    #[error(
+        "plugin {plugin} did not answer {method} within {timeout:?}; it runs inside arsync, where a hung call cannot be stopped, so the connection is stuck until arsync restarts; set isolation = \"process\" for it so that a hang kills only a child process"
+    )]
+    CallTimeout {
+        /// Plugin name.
+        plugin: String,
+        /// The method.
+        method: String,
+        /// The limit.
+        timeout: Duration,
+    },
+    /// An in-process plugin is stuck in an earlier call that never answered; nothing more is
+    /// sent to it.
+    #[error(
+        "plugin {plugin} is quarantined: an earlier {hung_in} did not answer within {timeout:?} and is still running inside arsync, so {method} was not sent; restart arsync, and set isolation = \"process\" for this connection so that a hang kills only a child process"
+    )]
+    Stuck {
+        /// Plugin name.
+        plugin: String,
+        /// The method refused.
+        method: String,
+        /// The call that never answered.
+        hung_in: String,
+        /// The limit it exceeded.
+        timeout: Duration,
+    },
+    /// Discovery could not read a library's manifest: it crashed or hung the process reading
+    /// it, or broke the protocol.
+    #[error("cannot read the manifest of {path}: {reason}")]
+    Inspect {
+        /// The library.
+        path: PathBuf,
+        /// What happened and what to do.
+        reason: String,
+    },
     /// The isolated plugin's process died during a call.
     #[error("plugin {plugin} crashed in {method} ({status}); its process will be restarted")]
     Crashed {
@@ -159,7 +196,9 @@ impl RuntimeError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             RuntimeError::Plugin { error, .. } => error.kind,
-            RuntimeError::Timeout { .. } | RuntimeError::Crashed { .. } => ErrorKind::Transient,
+            RuntimeError::Timeout { .. }
+            | RuntimeError::CallTimeout { .. }
+            | RuntimeError::Crashed { .. } => ErrorKind::Transient,
             _ => ErrorKind::Fatal,
         }
     }

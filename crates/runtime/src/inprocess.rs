@@ -1,15 +1,25 @@
 //! Loading a plugin library into this process with `libloading`, by absolute path. Libraries
 //! are never unloaded: thread-local destructors registered by a library crash if it is gone.
+//!
+//! Each in-process plugin runs on a worker thread of its own: the library is loaded and every
+//! call made there, while the caller waits at most the per-call timeout. A call that does not
+//! answer in time fails with [`RuntimeError::CallTimeout`] and the plugin is then *stuck*:
+//! every later call fails at once with [`RuntimeError::Stuck`] and nothing more is sent to
+//! the library. The hung thread is abandoned (a thread cannot be killed), so only process
+//! isolation can actually stop a hung plugin.
 
 use crate::error::{Result, RuntimeError};
 use crate::host::{HostConfig, RuntimeHost};
-use crate::{Isolation, PluginHandle};
+use crate::wire::CREATE;
+use crate::{Isolation, PluginHandle, Supervision};
 use arsync_plugin_abi::{ABI_VERSION, ENTRY_SYMBOL, EntryFn};
 use arsync_sdk::client::{CallError, Instance, PluginTable};
 use arsync_sdk::{ItemResult, Manifest, Page, PanicStrategy, PushAction, PushItem, Stream};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 /// Tables of libraries loaded so far, by canonical path. A library is opened once per process
 /// and kept for its lifetime.
@@ -20,10 +30,16 @@ fn loaded() -> &'static Mutex<BTreeMap<PathBuf, PluginTable>> {
 
 /// Open `path` (absolute, canonical) and return its checked table.
 pub fn open_table(path: &Path) -> Result<PluginTable> {
-    let mut cache = loaded().lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(table) = cache.get(path) {
+    if let Some(table) = loaded()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(path)
+    {
         return Ok(*table);
     }
+    // The cache is not locked while the library loads: a library that hangs in its
+    // initialisers must not block every other in-process load behind it. Two threads loading
+    // the same library get the same handle from the loader, and the same table.
     // SAFETY: loading a library runs its initialisers. arsync only loads libraries the
     // operator placed in the plugins folder or named in the config (optionally sha256-pinned).
     let library = unsafe { libloading::Library::new(path) }.map_err(|e| RuntimeError::Load {
@@ -53,17 +69,32 @@ pub fn open_table(path: &Path) -> Result<PluginTable> {
             reason,
         }
     })?;
-    cache.insert(path.to_path_buf(), table);
-    Ok(table)
+    Ok(*loaded()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(path.to_path_buf())
+        .or_insert(table))
 }
 
-/// A plugin running inside this process.
+/// Work for a plugin's worker thread: it gets the instance slot (empty until `create`).
+type Job = Box<dyn FnOnce(&mut Option<Instance>) + Send>;
+
+/// The call that never answered, which leaves an in-process plugin stuck.
+#[derive(Debug, Clone)]
+struct Hung {
+    method: String,
+    timeout: Duration,
+}
+
+/// A plugin running inside this process, on a worker thread of its own.
 pub struct InProcessPlugin {
     path: PathBuf,
     table: PluginTable,
     manifest: Manifest,
     host: HostConfig,
-    instance: Option<Instance>,
+    call_timeout: Duration,
+    jobs: Sender<Job>,
+    hung: Option<Hung>,
 }
 
 impl std::fmt::Debug for InProcessPlugin {
@@ -71,6 +102,8 @@ impl std::fmt::Debug for InProcessPlugin {
         f.debug_struct("InProcessPlugin")
             .field("path", &self.path)
             .field("plugin", &self.manifest.name)
+            .field("call_timeout", &self.call_timeout)
+            .field("stuck", &self.hung.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -95,15 +128,117 @@ pub(crate) fn call_error(plugin: &str, method: &str, e: CallError) -> RuntimeErr
     }
 }
 
-impl InProcessPlugin {
-    /// Open the library at `path` and read its manifest. With `refuse_abort`, a library built
-    /// with `panic = "abort"` is refused.
-    pub fn open(path: &Path, host: HostConfig, refuse_abort: bool) -> Result<Self> {
-        let table = open_table(path)?;
-        let manifest = table.manifest().map_err(|e| RuntimeError::Manifest {
+/// Start a worker thread named after `label`; it runs jobs in order until the sender is
+/// dropped, then drops the instance (destroying it on the thread that made it).
+fn start_worker(label: &str, path: &Path) -> Result<Sender<Job>> {
+    let (jobs, inbox): (Sender<Job>, Receiver<Job>) = channel();
+    std::thread::Builder::new()
+        .name(format!("plugin {label}"))
+        .spawn(move || {
+            let mut instance: Option<Instance> = None;
+            for job in inbox {
+                job(&mut instance);
+            }
+        })
+        .map_err(|source| RuntimeError::Io {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            source,
         })?;
+    Ok(jobs)
+}
+
+/// Run `work` on the worker behind `jobs` and wait for it at most `timeout`. `Ok(None)` means
+/// the time ran out (the worker is still inside `work`); `Err` that the worker is gone.
+fn run_on<T: Send + 'static>(
+    jobs: &Sender<Job>,
+    timeout: Duration,
+    work: impl FnOnce(&mut Option<Instance>) -> T + Send + 'static,
+) -> std::result::Result<Option<T>, ()> {
+    let (reply, answer) = sync_channel(1);
+    let job: Job = Box::new(move |instance| {
+        let _ = reply.send(work(instance));
+    });
+    jobs.send(job).map_err(|_| ())?;
+    match answer.recv_timeout(timeout) {
+        Ok(value) => Ok(Some(value)),
+        Err(RecvTimeoutError::Timeout) => Ok(None),
+        Err(RecvTimeoutError::Disconnected) => Err(()),
+    }
+}
+
+/// Load `path` and read its manifest on a throwaway thread, waiting at most `timeout`: a
+/// library whose initialisers or manifest hang cannot hold the caller. On timeout the thread
+/// is abandoned, still inside the library.
+pub(crate) fn read_manifest_within(path: &Path, timeout: Duration) -> Result<Manifest> {
+    let jobs = start_worker(&path.display().to_string(), path)?;
+    let owned = path.to_path_buf();
+    let answer = run_on(&jobs, timeout, move |_| {
+        open_and_read(&owned).map(|(_, m)| m)
+    });
+    match answer {
+        Ok(Some(result)) => result,
+        Ok(None) => Err(RuntimeError::Inspect {
+            path: path.to_path_buf(),
+            reason: format!(
+                "loading it and reading its manifest did not finish within {timeout:?}, read inside arsync (a thread was left behind in the library)"
+            ),
+        }),
+        Err(()) => Err(RuntimeError::Inspect {
+            path: path.to_path_buf(),
+            reason: "the thread reading its manifest ended without an answer".into(),
+        }),
+    }
+}
+
+/// Open the library and read its manifest.
+fn open_and_read(path: &Path) -> Result<(PluginTable, Manifest)> {
+    let table = open_table(path)?;
+    let manifest = table.manifest().map_err(|e| RuntimeError::Manifest {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok((table, manifest))
+}
+
+impl InProcessPlugin {
+    /// Open the library at `path` and read its manifest, with the default limits of
+    /// [`Supervision`]. With `refuse_abort`, a library built with `panic = "abort"` is refused.
+    pub fn open(path: &Path, host: HostConfig, refuse_abort: bool) -> Result<Self> {
+        Self::open_with(path, host, refuse_abort, &Supervision::default())
+    }
+
+    /// Open the library at `path` on the plugin's worker thread, waiting at most
+    /// `limits.start_timeout` for it to load and give its manifest; every later call waits at
+    /// most `limits.call_timeout`. With `refuse_abort`, a library built with
+    /// `panic = "abort"` is refused.
+    pub fn open_with(
+        path: &Path,
+        host: HostConfig,
+        refuse_abort: bool,
+        limits: &Supervision,
+    ) -> Result<Self> {
+        let jobs = start_worker(&path.display().to_string(), path)?;
+        let owned = path.to_path_buf();
+        let (table, manifest) = match run_on(&jobs, limits.start_timeout, move |_| {
+            open_and_read(&owned)
+        }) {
+            Ok(Some(opened)) => opened?,
+            Ok(None) => {
+                return Err(RuntimeError::Load {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "loading it and reading its manifest did not finish within {:?}; a thread was left behind in the library, so restart arsync, and set isolation = \"process\" for this connection",
+                        limits.start_timeout
+                    ),
+                });
+            }
+            Err(()) => {
+                return Err(RuntimeError::Load {
+                    path: path.to_path_buf(),
+                    reason: "the thread loading it ended without an answer".into(),
+                });
+            }
+        };
         crate::check_manifest(path, &manifest)?;
         if refuse_abort && manifest.panic_strategy == PanicStrategy::Abort {
             return Err(RuntimeError::AbortOnPanic {
@@ -116,17 +251,79 @@ impl InProcessPlugin {
             table,
             manifest,
             host,
-            instance: None,
+            call_timeout: limits.call_timeout,
+            jobs,
+            hung: None,
         })
     }
 
-    fn instance(&mut self, method: &str) -> Result<&mut Instance> {
-        let plugin = self.manifest.name.clone();
-        self.instance.as_mut().ok_or(RuntimeError::NotCreated {
-            plugin,
-            method: method.to_owned(),
-        })
+    /// True once a call has not answered within the call timeout: the plugin is quarantined
+    /// for the rest of the process and every call fails at once.
+    pub fn is_stuck(&self) -> bool {
+        self.hung.is_some()
     }
+
+    /// The longest a call may take before the plugin is declared stuck.
+    pub fn call_timeout(&self) -> Duration {
+        self.call_timeout
+    }
+
+    /// Run `work` with the instance on the worker thread, within the call timeout.
+    fn run<T: Send + 'static>(
+        &mut self,
+        method: &str,
+        work: impl FnOnce(&mut Option<Instance>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let plugin = self.manifest.name.clone();
+        if let Some(hung) = &self.hung {
+            return Err(RuntimeError::Stuck {
+                plugin,
+                method: method.to_owned(),
+                hung_in: hung.method.clone(),
+                timeout: hung.timeout,
+            });
+        }
+        match run_on(&self.jobs, self.call_timeout, work) {
+            Ok(Some(result)) => result,
+            Ok(None) => {
+                let error = RuntimeError::CallTimeout {
+                    plugin,
+                    method: method.to_owned(),
+                    timeout: self.call_timeout,
+                };
+                tracing::error!(plugin = self.manifest.name.as_str(), method, "{error}");
+                self.hung = Some(Hung {
+                    method: method.to_owned(),
+                    timeout: self.call_timeout,
+                });
+                Err(error)
+            }
+            Err(()) => {
+                // Only a panic outside the library's own catchers ends the worker; nothing
+                // can be sent to it any more.
+                self.hung = Some(Hung {
+                    method: method.to_owned(),
+                    timeout: self.call_timeout,
+                });
+                Err(RuntimeError::Panic {
+                    plugin,
+                    method: method.to_owned(),
+                    message: "the plugin's worker thread ended during the call".into(),
+                })
+            }
+        }
+    }
+}
+
+fn created<'a>(
+    instance: &'a mut Option<Instance>,
+    plugin: &str,
+    method: &str,
+) -> Result<&'a mut Instance> {
+    instance.as_mut().ok_or_else(|| RuntimeError::NotCreated {
+        plugin: plugin.to_owned(),
+        method: method.to_owned(),
+    })
 }
 
 impl PluginHandle for InProcessPlugin {
@@ -148,14 +345,18 @@ impl PluginHandle for InProcessPlugin {
             &self.manifest.allowed_hosts,
             self.host.clone(),
         ));
-        // Destroy a previous instance first: one connection, one instance.
-        self.instance = None;
-        let instance = self
-            .table
-            .create(host, settings)
-            .map_err(|e| call_error(&self.manifest.name, "create", e))?;
-        self.instance = Some(instance);
-        Ok(())
+        let table = self.table;
+        let plugin = self.manifest.name.clone();
+        let settings = settings.clone();
+        self.run(CREATE, move |instance| {
+            // Destroy a previous instance first: one connection, one instance.
+            *instance = None;
+            let made = table
+                .create(host, &settings)
+                .map_err(|e| call_error(&plugin, CREATE, e))?;
+            *instance = Some(made);
+            Ok(())
+        })
     }
 
     fn call(&mut self, method: &str, request: &serde_json::Value) -> Result<serde_json::Value> {
@@ -165,12 +366,14 @@ impl PluginHandle for InProcessPlugin {
             method: method.to_owned(),
             reason: e.to_string(),
         })?;
-        let answer = self
-            .instance(method)?
-            .call_raw(method, &bytes)
-            .map_err(|e| call_error(&plugin, method, e))?;
+        let name = method.to_owned();
+        let answer = self.run(method, move |instance| {
+            created(instance, &plugin, &name)?
+                .call_raw(&name, &bytes)
+                .map_err(|e| call_error(&plugin, &name, e))
+        })?;
         serde_json::from_slice(&answer).map_err(|e| RuntimeError::Protocol {
-            plugin,
+            plugin: self.manifest.name.clone(),
             method: method.to_owned(),
             reason: format!("the answer is not JSON: {e}"),
         })
@@ -179,31 +382,36 @@ impl PluginHandle for InProcessPlugin {
     fn pull(&mut self, stream: Stream, cursor: Option<&str>) -> Result<Page> {
         let plugin = self.manifest.name.clone();
         let method = stream.method();
-        let page = self
-            .instance(&method)?
-            .pull(stream, cursor)
-            .map_err(|e| call_error(&plugin, &method, e))?;
-        crate::check_page(&plugin, stream, page)
+        let cursor = cursor.map(str::to_owned);
+        let page = self.run(&method.clone(), move |instance| {
+            created(instance, &plugin, &method)?
+                .pull(stream, cursor.as_deref())
+                .map_err(|e| call_error(&plugin, &method, e))
+        })?;
+        crate::check_page(&self.manifest.name, stream, page)
     }
 
     fn push(&mut self, action: PushAction, items: Vec<PushItem>) -> Result<Vec<ItemResult>> {
         let plugin = self.manifest.name.clone();
         let method = action.method();
         let keys: Vec<String> = items.iter().map(|i| i.idempotency_key.clone()).collect();
-        let results = self
-            .instance(&method)?
-            .push(action, items)
-            .map_err(|e| call_error(&plugin, &method, e))?;
-        crate::check_results(&plugin, action, &keys, results)
+        let results = self.run(&method.clone(), move |instance| {
+            created(instance, &plugin, &method)?
+                .push(action, items)
+                .map_err(|e| call_error(&plugin, &method, e))
+        })?;
+        crate::check_results(&self.manifest.name, action, &keys, results)
     }
 
     fn close(&mut self) -> Result<()> {
         let plugin = self.manifest.name.clone();
-        if let Some(mut instance) = self.instance.take() {
-            instance
-                .close()
-                .map_err(|e| call_error(&plugin, "close", e))?;
-        }
-        Ok(())
+        self.run(arsync_sdk::CLOSE_METHOD, move |instance| {
+            match instance.take() {
+                Some(mut live) => live
+                    .close()
+                    .map_err(|e| call_error(&plugin, arsync_sdk::CLOSE_METHOD, e)),
+                None => Ok(()),
+            }
+        })
     }
 }

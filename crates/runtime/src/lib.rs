@@ -30,7 +30,10 @@ pub mod process;
 pub mod scaffold;
 pub mod wire;
 
-pub use discover::{PluginInfo, default_plugin_dirs, discover, find_plugin, is_library};
+pub use discover::{
+    DiscoverOptions, PluginInfo, default_plugin_dirs, discover, discover_with, find_plugin,
+    find_plugin_with, is_library,
+};
 pub use error::{Result, RuntimeError};
 pub use host::HostConfig;
 pub use process::Supervision;
@@ -241,10 +244,11 @@ pub fn load(
         }
     }
     match isolation {
-        Isolation::InProcess => Ok(Box::new(inprocess::InProcessPlugin::open(
+        Isolation::InProcess => Ok(Box::new(inprocess::InProcessPlugin::open_with(
             &path,
             options.host.clone(),
             true,
+            &options.supervision,
         )?)),
         Isolation::Process => {
             let command = match &options.plugin_host {

@@ -165,6 +165,50 @@ fn spawn(
     log_name: &LogName,
     start_timeout: Duration,
 ) -> Result<(Running, Manifest)> {
+    let running = start_child(command, library, label, log_name)?;
+    match await_ready(running, log_name, start_timeout) {
+        Ok(ready) => Ok(ready),
+        Err(NotReady::Failed(message)) => {
+            // The child reports the whole load error; keep only its reason, once.
+            let prefix = format!("cannot load plugin library {}: ", library.display());
+            let reason = match message.strip_prefix(&prefix) {
+                Some(rest) => rest.to_owned(),
+                None => message,
+            };
+            Err(RuntimeError::Load {
+                path: library.to_path_buf(),
+                reason,
+            })
+        }
+        Err(NotReady::Garbage(line)) => Err(RuntimeError::HostProcess {
+            plugin: label.to_owned(),
+            reason: format!("the plugin host said {line:?} instead of ready"),
+        }),
+        Err(NotReady::Exited(status)) => Err(RuntimeError::HostProcess {
+            plugin: label.to_owned(),
+            reason: format!(
+                "the plugin host exited while loading {} ({status})",
+                library.display()
+            ),
+        }),
+        Err(NotReady::Timeout) => Err(RuntimeError::HostProcess {
+            plugin: label.to_owned(),
+            reason: format!(
+                "the plugin host did not load {} within {start_timeout:?}",
+                library.display()
+            ),
+        }),
+    }
+}
+
+/// Start `command <library>` with piped stdio, a thread turning its stdout into [`Line`]s and
+/// a thread logging its stderr under `log_name`.
+fn start_child(
+    command: &HostCommand,
+    library: &Path,
+    label: &str,
+    log_name: &LogName,
+) -> Result<Running> {
     let mut child = Command::new(&command.program)
         .args(&command.args)
         .arg(library)
@@ -213,11 +257,31 @@ fn spawn(
             tracing::info!(plugin = plugin.as_str(), stream = "stderr", "{line}");
         }
     });
-    let running = Running {
+    Ok(Running {
         child,
         stdin,
         lines: rx,
-    };
+    })
+}
+
+/// Why a child did not say it was ready; the child has been killed.
+enum NotReady {
+    /// It could not load the library, with its message.
+    Failed(String),
+    /// It wrote something that is not the protocol.
+    Garbage(String),
+    /// It ended, with this status.
+    Exited(String),
+    /// It said nothing in time.
+    Timeout,
+}
+
+/// Wait for the child's first line: `Ready` with the manifest, or why not (and kill it).
+fn await_ready(
+    running: Running,
+    log_name: &LogName,
+    start_timeout: Duration,
+) -> std::result::Result<(Running, Manifest), NotReady> {
     match running.lines.recv_timeout(start_timeout) {
         Ok(Line::Message(FromChild::Ready { manifest })) => {
             if let Ok(mut name) = log_name.lock() {
@@ -227,44 +291,58 @@ fn spawn(
         }
         Ok(Line::Message(FromChild::Failed { message })) => {
             running.kill();
-            // The child reports the whole load error; keep only its reason, once.
-            let prefix = format!("cannot load plugin library {}: ", library.display());
-            let reason = match message.strip_prefix(&prefix) {
-                Some(rest) => rest.to_owned(),
-                None => message,
-            };
-            Err(RuntimeError::Load {
-                path: library.to_path_buf(),
-                reason,
-            })
+            Err(NotReady::Failed(message))
         }
         Ok(Line::Garbage(line)) => {
             running.kill();
-            Err(RuntimeError::HostProcess {
-                plugin: label.to_owned(),
-                reason: format!("the plugin host said {line:?} instead of ready"),
-            })
+            Err(NotReady::Garbage(line))
         }
-        Ok(_) | Err(RecvTimeoutError::Disconnected) => {
-            let status = running.kill();
-            Err(RuntimeError::HostProcess {
-                plugin: label.to_owned(),
-                reason: format!(
-                    "the plugin host exited while loading {} ({status})",
-                    library.display()
-                ),
-            })
-        }
+        Ok(_) | Err(RecvTimeoutError::Disconnected) => Err(NotReady::Exited(running.kill())),
         Err(RecvTimeoutError::Timeout) => {
             running.kill();
-            Err(RuntimeError::HostProcess {
-                plugin: label.to_owned(),
-                reason: format!(
-                    "the plugin host did not load {} within {start_timeout:?}",
-                    library.display()
-                ),
+            Err(NotReady::Timeout)
+        }
+    }
+}
+
+/// Read the manifest of `library` (absolute path) in a plugin host child started with
+/// `command`, waiting at most `timeout`, then end the child. Nothing of the library is loaded
+/// into this process: a library that crashes, aborts or hangs while loading or answering its
+/// manifest ends only the child and comes back as [`RuntimeError::Inspect`]. The child's
+/// stderr goes to the log under the library's path. The manifest is not checked here.
+pub fn read_manifest(library: &Path, command: &HostCommand, timeout: Duration) -> Result<Manifest> {
+    let label = library.display().to_string();
+    let log_name: LogName = std::sync::Arc::new(std::sync::Mutex::new(label.clone()));
+    let inspect = |reason: String| RuntimeError::Inspect {
+        path: library.to_path_buf(),
+        reason,
+    };
+    let running = start_child(command, library, &label, &log_name)?;
+    match await_ready(running, &log_name, timeout) {
+        Ok((running, manifest)) => {
+            // Closing stdin ends the child's read loop; no call is made, so a kill is as good.
+            running.kill();
+            Ok(manifest)
+        }
+        Err(NotReady::Failed(message)) => {
+            let prefix = format!("cannot load plugin library {}: ", library.display());
+            Err(RuntimeError::Load {
+                path: library.to_path_buf(),
+                reason: match message.strip_prefix(&prefix) {
+                    Some(rest) => rest.to_owned(),
+                    None => message,
+                },
             })
         }
+        Err(NotReady::Garbage(line)) => Err(inspect(format!(
+            "the plugin host reading it wrote {line:?} instead of the manifest; it is not a working arsync plugin"
+        ))),
+        Err(NotReady::Exited(status)) => Err(inspect(format!(
+            "it crashed the plugin host that was reading it ({status}); arsync itself was not affected, but the library cannot be used until its author fixes it"
+        ))),
+        Err(NotReady::Timeout) => Err(inspect(format!(
+            "it did not give its manifest within {timeout:?}; the plugin host reading it was killed. If the machine is merely slow, raise the timeout; otherwise the library hangs while loading"
+        ))),
     }
 }
 

@@ -2,15 +2,31 @@
 //! cursor `"segfault"`; pulling from that cursor reads through a null pointer, as a plugin
 //! with a memory bug in native code would. Used to prove that process isolation confines a
 //! segmentation fault to the child, which is restarted.
+//!
+//! With `ARSYNC_TEST_PLUGIN_FAULT=manifest` in its environment it crashes the same way when
+//! asked for its manifest: used to prove that discovery reads manifests in a child.
 #![allow(unsafe_code)]
 
 use arsync_sdk::prelude::*;
+
+/// The environment variable that makes the plugin crash early: `manifest`.
+pub const FAULT_ENV: &str = "ARSYNC_TEST_PLUGIN_FAULT";
+
+fn segfault() -> u64 {
+    let null: *const u64 = std::ptr::null();
+    // SAFETY: not safe at all, deliberately: this plugin exists to crash with SIGSEGV so the
+    // tests can prove the crash stays in the child process.
+    unsafe { std::ptr::read_volatile(null) }
+}
 
 /// A connector whose second page crashes with SIGSEGV.
 pub struct TestSegfault;
 
 impl Connector for TestSegfault {
     fn manifest() -> Manifest {
+        if std::env::var_os(FAULT_ENV).is_some_and(|v| v == "manifest") {
+            let _ = segfault();
+        }
         Manifest::new("test-segfault", env!("CARGO_PKG_VERSION"))
             .describe("Segfaults on its second page")
             .pulls(Stream::Invoices)
@@ -23,13 +39,10 @@ impl Connector for TestSegfault {
     fn pull(&mut self, _stream: Stream, cursor: Option<&str>) -> Result<Page, PluginError> {
         match cursor {
             None => Ok(Page::new(Vec::new(), Some("segfault".into()))),
-            Some(_) => {
-                let null: *const u64 = std::ptr::null();
-                // SAFETY: not safe at all, deliberately: this plugin exists to crash with
-                // SIGSEGV so the tests can prove the crash stays in the child process.
-                let value = unsafe { std::ptr::read_volatile(null) };
-                Err(PluginError::fatal(format!("unreachable: read {value}")))
-            }
+            Some(_) => Err(PluginError::fatal(format!(
+                "unreachable: read {}",
+                segfault()
+            ))),
         }
     }
 }

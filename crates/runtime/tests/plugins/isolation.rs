@@ -367,3 +367,84 @@ fn a_program_that_embeds_the_plugin_host_behind_a_subcommand_can_be_the_host() {
     plugin.create(&json!({"invoices": 1})).unwrap();
     assert_eq!(plugin.pull(Stream::Invoices, None).unwrap().items.len(), 1);
 }
+
+#[test]
+fn a_hang_in_process_is_cut_at_the_call_timeout_and_the_plugin_stays_quarantined() {
+    let mut plugin = load(
+        &library("test-hang"),
+        Isolation::InProcess,
+        &quick_options(300, 3),
+    )
+    .unwrap();
+    plugin.create(&json!({})).unwrap();
+    let page = plugin.pull(Stream::Invoices, None).unwrap();
+    assert_eq!(page.next_cursor.as_deref(), Some("hang"));
+
+    let started = Instant::now();
+    let err = plugin.pull(Stream::Invoices, Some("hang")).unwrap_err();
+    let took = started.elapsed();
+    let RuntimeError::CallTimeout {
+        method, timeout, ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert_eq!(method, "pull_invoices");
+    assert_eq!(*timeout, Duration::from_millis(300));
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert_eq!(err.kind(), ErrorKind::Transient);
+    assert!(err.to_string().contains("isolation = \"process\""), "{err}");
+
+    // The hung call still occupies the plugin's thread: everything after fails at once,
+    // naming the call that hung, and nothing more is sent to the library.
+    for attempt in [
+        plugin.pull(Stream::Invoices, None).map(|_| ()),
+        plugin.create(&json!({})),
+        plugin.close(),
+    ] {
+        let started = Instant::now();
+        let err = attempt.unwrap_err();
+        assert!(started.elapsed() < Duration::from_millis(100));
+        let RuntimeError::Stuck { hung_in, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(hung_in, "pull_invoices");
+        assert!(!err.is_retryable());
+        assert!(err.to_string().contains("restart arsync"), "{err}");
+    }
+
+    // arsync carries on: another connection's plugin loads and answers in-process.
+    let mut ledger = load(
+        &library("test-ledger"),
+        Isolation::InProcess,
+        &quick_options(5_000, 3),
+    )
+    .unwrap();
+    ledger.create(&json!({"invoices": 1})).unwrap();
+    assert_eq!(ledger.pull(Stream::Invoices, None).unwrap().items.len(), 1);
+}
+
+#[test]
+fn a_slow_but_timely_in_process_call_is_not_cut() {
+    // The ledger answers well within a generous timeout, page after page, on its own thread.
+    let mut plugin = load(
+        &library("test-ledger"),
+        Isolation::InProcess,
+        &quick_options(5_000, 3),
+    )
+    .unwrap();
+    plugin
+        .create(&json!({"invoices": 7, "page_size": 3}))
+        .unwrap();
+    let pages = all_pages(plugin.as_mut(), Stream::Invoices);
+    assert_eq!(pages.iter().map(|p| p.items.len()).sum::<usize>(), 7);
+    plugin.close().unwrap();
+    // Closed: a pull now needs a new instance.
+    assert!(matches!(
+        plugin.pull(Stream::Invoices, None).unwrap_err(),
+        RuntimeError::NotCreated { .. }
+    ));
+}

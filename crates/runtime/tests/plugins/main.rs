@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
 mod conformance;
+mod discovery;
 mod isolation;
 mod logging;
 mod scaffold;
