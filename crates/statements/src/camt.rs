@@ -13,6 +13,7 @@
 use crate::fields::{Reporter, account_from, parse_amount};
 use crate::keys::{KeyMaker, is_placeholder_ref};
 use crate::refs::{classify, recognise_refs};
+use crate::stream::{Event as Delivered, Tally};
 use crate::{
     Balance, Check, CheckKind, Format, FormatKind, ParseOptions, Position, Statement,
     StatementError, TextEncoding,
@@ -359,6 +360,31 @@ struct StmtState {
 const CAPTURED: [&str; 6] = ["Id", "CreDtTm", "Acct", "Bal", "TxsSummry", "Ntry"];
 const CONTAINERS: [&str; 3] = ["Stmt", "Rpt", "Ntfctn"];
 
+/// How the elements of a camt file are turned into events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Threads {
+    /// Everything on the calling thread.
+    One,
+    /// From the start, the calling thread reads and tokenises the XML and delivers the
+    /// events; a second thread turns the captured elements into entries and checks.
+    /// (Chosen by the tests, which compare it with [`Threads::One`].)
+    #[cfg_attr(not(test), allow(dead_code))]
+    Two,
+    /// One thread for the first [`PIPELINE_AFTER`] entries (a small file is not worth a
+    /// thread), then two when the machine has more than one core.
+    Auto,
+}
+
+/// After how many `Ntry` elements [`Threads::Auto`] starts the second thread.
+const PIPELINE_AFTER: usize = 256;
+
+/// How many captured elements travel to the second thread together.
+const BATCH: usize = 128;
+
+/// How many batches may wait for the second thread: the bound on what is held in memory
+/// (a few hundred `Ntry` trees) whatever the speed of either side.
+const IN_FLIGHT: usize = 4;
+
 /// Reads a camt file into `out`. A DOCTYPE (and with it any entity declaration) refuses
 /// the whole file: statements never need one, and it is how entity-expansion bombs and
 /// external-entity reads are carried.
@@ -367,16 +393,326 @@ pub(crate) fn parse<R: BufRead>(
     kind: FormatKind,
     rep: &mut Reporter<'_>,
 ) -> Result<(), StatementError> {
+    #[cfg(test)]
+    let threads = tests::THREADS.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    let threads = Threads::Auto;
+    parse_with(text, kind, rep, threads)
+}
+
+/// [`parse`] with the threading chosen. Every choice delivers the same events in the
+/// same order.
+pub(crate) fn parse_with<R: BufRead>(
+    text: R,
+    kind: FormatKind,
+    rep: &mut Reporter<'_>,
+    threads: Threads,
+) -> Result<(), StatementError> {
     let options = rep.options;
-    let mut keys = KeyMaker::default();
+    let threads = match threads {
+        Threads::Auto
+            if std::thread::available_parallelism().map_or(1, std::num::NonZero::get) < 2 =>
+        {
+            Threads::One
+        }
+        t => t,
+    };
+    std::thread::scope(|scope| {
+        let mut driver = Driver {
+            machine: Some(Machine::new(kind, options)),
+            rep,
+            threads,
+            pipe: None,
+            scope,
+            pool: Vec::new(),
+        };
+        let result = scan(text, options, &mut driver);
+        driver.finish(result.is_ok());
+        result
+    })
+}
+
+/// One step of reading a camt file, in file order: what the tokenising loop hands to the
+/// [`Machine`] that makes entries, checks and problems of it.
+enum Step {
+    /// A statement (`Stmt`, `Rpt`, `Ntfctn`) begins: its number in the file and offset.
+    Open { index: usize, offset: u64 },
+    /// A captured element of the open statement (`Id`, `CreDtTm`, `Acct`, `Bal`,
+    /// `TxsSummry`, `Ntry`) is complete.
+    Capture(Tree),
+    /// The open statement ends.
+    Close,
+    /// The XML is malformed at `offset`; nothing after it is read.
+    Malformed { offset: u64, reason: String },
+    /// The file ends at `offset` inside `depth` open elements.
+    Truncated { offset: u64, depth: usize },
+    /// The file is read: the open statement is closed and an empty file reported.
+    Finish,
+}
+
+/// Turns the steps of a camt file into events: the statement being read, the dedupe keys.
+struct Machine<'o> {
+    kind: FormatKind,
+    options: &'o ParseOptions,
+    keys: KeyMaker,
+    stmt: Option<StmtState>,
+    /// `Ntry` elements of the open statement so far.
+    ntry_count: usize,
+    /// Statements delivered.
+    emitted: usize,
+}
+
+impl<'o> Machine<'o> {
+    fn new(kind: FormatKind, options: &'o ParseOptions) -> Self {
+        Self {
+            kind,
+            options,
+            keys: KeyMaker::default(),
+            stmt: None,
+            ntry_count: 0,
+            emitted: 0,
+        }
+    }
+
+    /// Takes one step; gives back the tree of a capture for reuse.
+    fn step(&mut self, step: Step, rep: &mut Reporter<'_>) -> Option<Tree> {
+        let kind = self.kind;
+        match step {
+            Step::Open { index, offset } => {
+                self.ntry_count = 0;
+                self.stmt = Some(new_stmt(container_name(kind), index, offset));
+            }
+            Step::Capture(tree) => {
+                if tree.nodes[0].name == "Ntry" {
+                    self.ntry_count += 1;
+                }
+                if let Some(st) = self.stmt.as_mut() {
+                    let here = format!("{}[{}]", container_name(kind), st.index);
+                    absorb(
+                        &tree,
+                        st,
+                        &here,
+                        self.ntry_count,
+                        self.options,
+                        &mut self.keys,
+                        rep,
+                    );
+                    flush(st, rep);
+                }
+                return Some(tree);
+            }
+            Step::Close => {
+                if let Some(st) = self.stmt.take() {
+                    self.emitted += close_stmt(st, kind, rep);
+                }
+            }
+            Step::Malformed { offset, reason } => rep.error(
+                Position::Byte(offset),
+                "XML",
+                format!("the XML is malformed ({reason}); nothing after this point could be read"),
+                "the file is damaged or truncated; ask the bank to send it again",
+            ),
+            Step::Truncated { offset, depth } => rep.error(
+                Position::Byte(offset),
+                "XML",
+                format!("the file ends inside {depth} open elements; it is truncated"),
+                "the entries before the cut are kept; ask the bank to send the whole file",
+            ),
+            Step::Finish => {
+                if let Some(st) = self.stmt.take() {
+                    self.emitted += close_stmt(st, kind, rep);
+                }
+                if self.emitted == 0 {
+                    rep.error(
+                        Position::Byte(0),
+                        container_name(kind),
+                        format!(
+                            "no {} element was found, so the file holds no statement",
+                            container_name(kind)
+                        ),
+                        "check that this is the bank's camt export and that it is complete",
+                    );
+                }
+            }
+        }
+        None
+    }
+}
+
+/// What the second thread hands back: the events of a batch in order, the trees and the
+/// emptied batch for reuse.
+type Done = (Vec<Delivered>, Vec<Tree>, Vec<Step>);
+
+/// The second thread at work: where batches go, where their events come back, and the
+/// batch being filled.
+struct Pipe<'scope> {
+    to_worker: std::sync::mpsc::SyncSender<Vec<Step>>,
+    from_worker: std::sync::mpsc::Receiver<Done>,
+    batch: Vec<Step>,
+    spare: Vec<Vec<Step>>,
+    worker: std::thread::ScopedJoinHandle<'scope, Option<Tally>>,
+}
+
+/// Hands the steps of the tokenising loop to the machine, on this thread or the second.
+struct Driver<'scope, 'env, 'r, 'o> {
+    /// The machine while it runs on this thread.
+    machine: Option<Machine<'o>>,
+    rep: &'r mut Reporter<'o>,
+    threads: Threads,
+    pipe: Option<Pipe<'scope>>,
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    /// Trees back from the second thread, for the next captures.
+    pool: Vec<Tree>,
+}
+
+impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
+    /// Takes a step; gives back a tree to capture the next element into.
+    fn step(&mut self, step: Step) -> Tree {
+        if self.pipe.is_none() && self.should_pipe(&step) {
+            self.start_pipe();
+        }
+        if let Some(machine) = self.machine.as_mut() {
+            return machine.step(step, self.rep).unwrap_or_default();
+        }
+        let Some(pipe) = self.pipe.as_mut() else {
+            return Tree::default();
+        };
+        pipe.batch.push(step);
+        if pipe.batch.len() >= BATCH {
+            self.send();
+        }
+        self.pool.pop().unwrap_or_default()
+    }
+
+    /// Whether to start the second thread before this step.
+    fn should_pipe(&self, step: &Step) -> bool {
+        match self.threads {
+            Threads::One => false,
+            Threads::Two => true,
+            Threads::Auto => {
+                matches!(step, Step::Capture(_))
+                    && self
+                        .machine
+                        .as_ref()
+                        .is_some_and(|m| m.ntry_count >= PIPELINE_AFTER)
+            }
+        }
+    }
+
+    /// Moves the machine, and the statement it is reading, to a second thread.
+    fn start_pipe(&mut self) {
+        let Some(mut machine) = self.machine.take() else {
+            return;
+        };
+        let (to_worker, inbox) = std::sync::mpsc::sync_channel::<Vec<Step>>(IN_FLIGHT);
+        let (outbox, from_worker) = std::sync::mpsc::channel::<Done>();
+        let mut open = self.rep.open.take();
+        let options = self.rep.options;
+        let worker = self.scope.spawn(move || {
+            for mut batch in inbox {
+                let mut events = Vec::with_capacity(batch.len() * 2);
+                let mut trees = Vec::with_capacity(batch.len());
+                {
+                    let mut sink = |e: Delivered| events.push(e);
+                    let mut rep = Reporter {
+                        options,
+                        sink: &mut sink,
+                        open: open.take(),
+                        entry: None,
+                    };
+                    for step in batch.drain(..) {
+                        trees.extend(machine.step(step, &mut rep));
+                    }
+                    open = rep.open.take();
+                }
+                if outbox.send((events, trees, batch)).is_err() {
+                    break;
+                }
+            }
+            open
+        });
+        self.pipe = Some(Pipe {
+            to_worker,
+            from_worker,
+            batch: Vec::with_capacity(BATCH),
+            spare: Vec::new(),
+            worker,
+        });
+    }
+
+    /// Sends the batch being filled and delivers what has come back meanwhile.
+    fn send(&mut self) {
+        let Some(pipe) = self.pipe.as_mut() else {
+            return;
+        };
+        let next = pipe
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BATCH));
+        let full = std::mem::replace(&mut pipe.batch, next);
+        // A send fails only when the second thread has stopped, which it does only by
+        // panicking; the scope then passes the panic on.
+        let _ = pipe.to_worker.send(full);
+        while let Ok(done) = pipe.from_worker.try_recv() {
+            Self::deliver(self.rep, &mut self.pool, &mut pipe.spare, done);
+        }
+    }
+
+    fn deliver(
+        rep: &mut Reporter<'_>,
+        pool: &mut Vec<Tree>,
+        spare: &mut Vec<Vec<Step>>,
+        done: Done,
+    ) {
+        let (events, trees, batch) = done;
+        for e in events {
+            (rep.sink)(e);
+        }
+        pool.extend(trees);
+        spare.push(batch);
+    }
+
+    /// Ends the reading: the final step when the file was read to its end (not when it
+    /// was refused), then every event still on the way.
+    fn finish(&mut self, read: bool) {
+        if read {
+            self.step(Step::Finish);
+        }
+        let Some(pipe) = self.pipe.take() else {
+            return;
+        };
+        let Pipe {
+            to_worker,
+            from_worker,
+            batch,
+            mut spare,
+            worker,
+        } = pipe;
+        if !batch.is_empty() {
+            let _ = to_worker.send(batch);
+        }
+        drop(to_worker);
+        for done in from_worker {
+            Self::deliver(self.rep, &mut self.pool, &mut spare, done);
+        }
+        if let Ok(open) = worker.join() {
+            self.rep.open = open;
+        }
+    }
+}
+
+/// The tokenising loop: reads the XML events, builds the captured elements as trees and
+/// hands the steps to the driver.
+fn scan<'scope, 'o: 'scope, R: BufRead>(
+    text: R,
+    options: &ParseOptions,
+    driver: &mut Driver<'scope, '_, '_, 'o>,
+) -> Result<(), StatementError> {
     let mut reader = quick_xml::Reader::from_reader(text);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut emitted = 0usize;
     let mut depth: usize = 0;
     let mut container_depth: Option<usize> = None;
-    let mut stmt: Option<StmtState> = None;
     let mut stmt_count = 0usize;
-    let mut ntry_count = 0usize;
     // The element being captured: the depth it started at, its tree and open nodes.
     let mut capture: Option<usize> = None;
     let mut tree = Tree::default();
@@ -388,12 +724,10 @@ pub(crate) fn parse<R: BufRead>(
         let event = match reader.read_event_into(&mut buf) {
             Ok(e) => e,
             Err(e) => {
-                rep.error(
-                    Position::Byte(reader.error_position()),
-                    "XML",
-                    format!("the XML is malformed ({e}); nothing after this point could be read"),
-                    "the file is damaged or truncated; ask the bank to send it again",
-                );
+                driver.step(Step::Malformed {
+                    offset: reader.error_position(),
+                    reason: e.to_string(),
+                });
                 broken = true;
                 break;
             }
@@ -408,12 +742,11 @@ pub(crate) fn parse<R: BufRead>(
                 } else if container_depth.is_none() && CONTAINERS.contains(&name) {
                     container_depth = Some(depth);
                     stmt_count += 1;
-                    ntry_count = 0;
-                    stmt = Some(new_stmt(container_name(kind), stmt_count, pos));
+                    driver.step(Step::Open {
+                        index: stmt_count,
+                        offset: pos,
+                    });
                 } else if container_depth == Some(depth - 1) && CAPTURED.contains(&name) {
-                    if name == "Ntry" {
-                        ntry_count += 1;
-                    }
                     tree.reset();
                     open.clear();
                     let root = tree.push(name, currency_attr(&s, name), pos, None);
@@ -462,18 +795,13 @@ pub(crate) fn parse<R: BufRead>(
             Event::End(_) => {
                 if capture == Some(depth) {
                     capture = None;
-                    if let Some(st) = stmt.as_mut() {
-                        let here = format!("{}[{}]", container_name(kind), st.index);
-                        absorb(&tree, st, &here, ntry_count, options, &mut keys, rep);
-                        flush(st, rep);
-                    }
+                    let done = std::mem::take(&mut tree);
+                    tree = driver.step(Step::Capture(done));
                 } else if capture.is_some() {
                     open.pop();
                 } else if container_depth == Some(depth) {
                     container_depth = None;
-                    if let Some(st) = stmt.take() {
-                        emitted += close_stmt(st, kind, rep);
-                    }
+                    driver.step(Step::Close);
                 }
                 depth = depth.saturating_sub(1);
             }
@@ -494,29 +822,10 @@ pub(crate) fn parse<R: BufRead>(
         }
     }
     if depth > 0 && !broken {
-        rep.error(
-            Position::Byte(reader.buffer_position()),
-            "XML",
-            format!(
-                "the file ends inside {} open elements; it is truncated",
-                depth
-            ),
-            "the entries before the cut are kept; ask the bank to send the whole file",
-        );
-    }
-    if let Some(st) = stmt.take() {
-        emitted += close_stmt(st, kind, rep);
-    }
-    if emitted == 0 {
-        rep.error(
-            Position::Byte(0),
-            container_name(kind),
-            format!(
-                "no {} element was found, so the file holds no statement",
-                container_name(kind)
-            ),
-            "check that this is the bank's camt export and that it is complete",
-        );
+        driver.step(Step::Truncated {
+            offset: reader.buffer_position(),
+            depth,
+        });
     }
     Ok(())
 }
@@ -1381,5 +1690,190 @@ fn summary_checks(t: &Tree, st: &StmtState, here: &str, s: &mut Statement) {
                 sum,
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Event as Delivered, ParseOptions, parse_reader};
+    use std::cell::Cell;
+    use std::fmt::Write as _;
+    use std::path::{Path, PathBuf};
+
+    thread_local! {
+        /// The threading `parse` uses on this test thread.
+        pub(super) static THREADS: Cell<Threads> = const { Cell::new(Threads::Auto) };
+    }
+
+    /// Every event of a file read with the given threading, as text, in order; the error
+    /// that refused the file last.
+    fn events(bytes: &[u8], name: &str, threads: Threads) -> Vec<String> {
+        THREADS.with(|t| t.set(threads));
+        let mut out = Vec::new();
+        let options = ParseOptions::new("bank", name);
+        let result = parse_reader(bytes, &options, |e: Delivered| out.push(format!("{e:?}")));
+        THREADS.with(|t| t.set(Threads::Auto));
+        if let Err(e) = result {
+            out.push(format!("refused: {e}"));
+        }
+        out
+    }
+
+    fn assert_same_events(bytes: &[u8], name: &str) -> usize {
+        let one = events(bytes, name, Threads::One);
+        for threads in [Threads::Two, Threads::Auto] {
+            let other = events(bytes, name, threads);
+            assert_eq!(
+                one.len(),
+                other.len(),
+                "{name}: {threads:?} gives another number of events"
+            );
+            for (i, (a, b)) in one.iter().zip(&other).enumerate() {
+                assert_eq!(a, b, "{name}: event {i} differs with {threads:?}");
+            }
+        }
+        one.iter().filter(|e| e.starts_with("Entry(")).count()
+    }
+
+    fn camt_files(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|x| x == "xml"));
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn every_fixture_and_sample_gives_the_same_events_read_by_one_thread_or_two() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let samples = std::env::var_os("ARSYNC_SAMPLES").map_or_else(
+            || {
+                PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../../shared/samples"
+                ))
+            },
+            PathBuf::from,
+        );
+        let mut files = camt_files(&fixtures);
+        let bank = samples.join("bank/camt");
+        if bank.is_dir() {
+            files.extend(camt_files(&bank));
+        } else {
+            println!(
+                "skipped: no camt samples at {} (set ARSYNC_SAMPLES)",
+                bank.display()
+            );
+        }
+        assert!(!files.is_empty());
+        let mut entries = 0;
+        for f in &files {
+            let bytes = std::fs::read(f).unwrap();
+            entries += assert_same_events(&bytes, &f.display().to_string());
+        }
+        assert!(entries > 0);
+    }
+
+    /// A statement of `n` entries with problems, batches and repeated keys along the way.
+    fn statement(n: usize, stmts: usize) -> String {
+        let mut x = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>",
+        );
+        for s in 1..=stmts {
+            let mut net = Decimal::ZERO;
+            let mut body = String::new();
+            for i in 0..n {
+                let cents = Decimal::new(i64::try_from(100 + i * 37 % 5000).unwrap(), 2);
+                let (ind, sign) = if i % 3 == 0 {
+                    ("DBIT", -1)
+                } else {
+                    ("CRDT", 1)
+                };
+                // Every 50th amount is unreadable, every 7th entry has no reference and
+                // repeats the one before it, every 11th is a batch of two.
+                let amt = if i % 50 == 49 {
+                    "12,34.5".to_owned()
+                } else {
+                    cents.to_string()
+                };
+                if i % 50 != 49 {
+                    net += cents * Decimal::from(sign);
+                }
+                let reference = if i % 7 == 0 {
+                    String::new()
+                } else {
+                    format!("<AcctSvcrRef>R{s}-{i}</AcctSvcrRef>")
+                };
+                let details = if i % 11 == 0 {
+                    let half = cents / Decimal::TWO;
+                    format!(
+                        "<NtryDtls><Btch><NbOfTxs>2</NbOfTxs></Btch><TxDtls><Amt Ccy=\"EUR\">{half}</Amt><RmtInf><Ustrd>first of {i}</Ustrd></RmtInf></TxDtls><TxDtls><Amt Ccy=\"EUR\">{}</Amt><RmtInf><Ustrd>RF18539007547034 second</Ustrd></RmtInf></TxDtls></NtryDtls>",
+                        cents - half
+                    )
+                } else {
+                    format!(
+                        "<NtryDtls><TxDtls><Refs><EndToEndId>E{}</EndToEndId></Refs><RmtInf><Ustrd>Invoice &amp; {}</Ustrd></RmtInf></TxDtls></NtryDtls>",
+                        i / 2,
+                        i / 2
+                    )
+                };
+                writeln!(
+                    body,
+                    "<Ntry><Amt Ccy=\"EUR\">{amt}</Amt><CdtDbtInd>{ind}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-{:02}</Dt></BookgDt>{reference}{details}</Ntry>",
+                    1 + i / 100 % 28
+                )
+                .unwrap();
+            }
+            write!(
+                x,
+                "<Stmt><Id>S{s}</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct><Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-01</Dt></Dt></Bal><Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-30</Dt></Dt></Bal><TxsSummry><TtlNtries><NbOfNtries>{n}</NbOfNtries></TtlNtries></TxsSummry>\n{body}</Stmt>",
+                Decimal::new(100_000, 2) + net
+            )
+            .unwrap();
+        }
+        x.push_str("</BkToCstmrStmt></Document>\n");
+        x
+    }
+
+    #[test]
+    fn a_long_file_with_problems_gives_the_same_events_read_by_one_thread_or_two() {
+        // Auto moves to two threads in the middle of the first statement.
+        let file = statement(PIPELINE_AFTER * 3 + 17, 3);
+        let entries = assert_same_events(file.as_bytes(), "long.xml");
+        assert!(entries > PIPELINE_AFTER * 9);
+        let one = events(file.as_bytes(), "long.xml", Threads::One);
+        assert!(one.iter().any(|e| e.starts_with("Problem(")));
+        assert!(
+            one.iter().any(|e| e.contains("#2")),
+            "no numbered key in the file"
+        );
+        // Every statement is ended, also the one read partly on each side of the switch.
+        assert_eq!(
+            one.iter()
+                .filter(|e| e.starts_with("StatementEnd("))
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn a_file_cut_short_or_broken_after_many_entries_gives_the_same_events_on_two_threads() {
+        let file = statement(PIPELINE_AFTER * 2, 2);
+        for cut in [file.len() / 2, file.len() - 40] {
+            let cut_file = &file.as_bytes()[..cut];
+            assert_same_events(cut_file, "cut.xml");
+            let one = events(cut_file, "cut.xml", Threads::One);
+            assert!(one.iter().any(|e| e.contains("truncated")), "{cut}");
+        }
+        let broken = file.replacen("</Ntry>\n<Ntry>", "</Ntry>\n<Ntry><<", 400);
+        assert_same_events(broken.as_bytes(), "broken.xml");
+        let one = events(broken.as_bytes(), "broken.xml", Threads::Two);
+        assert!(one.iter().any(|e| e.contains("malformed")));
+        let doctype = file.replacen("<Document", "<!DOCTYPE Document><Document", 1);
+        let refused = events(doctype.as_bytes(), "doctype.xml", Threads::Two);
+        assert!(refused.last().is_some_and(|e| e.starts_with("refused")));
+        assert_same_events(doctype.as_bytes(), "doctype.xml");
     }
 }
