@@ -21,6 +21,8 @@ use arsync_model::{
     AccountId, BankEntry, Charge, Counterparty, Currency, Decimal, EntryStatus, ExchangeDetail,
     Money, NaiveDate,
 };
+use chrono::Datelike;
+use std::fmt::Write as _;
 use std::io::BufRead;
 
 /// Recognises MT940 or MT942 from the start of a file.
@@ -47,17 +49,32 @@ const KNOWN_TAGS: &[&str] = &[
     "34F", "13", "13D", "90D", "90C", "NS",
 ];
 
-/// One tag with its (possibly multi-line) value, borrowed from the text where it can be.
+/// One tag with its value: the value's lines joined by `'\n'` (the first line is the text
+/// after the tag). The text's buffer is handed back to the reader once the field is used,
+/// so a file of any length is read without an allocation per line.
 #[derive(Debug)]
-struct Field<'a> {
+struct Field {
     tag: &'static str,
-    lines: Vec<Cow<'a, str>>,
+    text: String,
     line: u32,
 }
 
+impl Field {
+    /// The first line of the value (the text after the tag).
+    fn first_line(&self) -> &str {
+        self.text.split('\n').next().unwrap_or("")
+    }
+
+    /// The lines of the value.
+    fn lines(&self) -> std::str::Split<'_, char> {
+        self.text.split('\n')
+    }
+}
+
 /// What the line reader yields: a field, or the end of a message (a lone `-`).
-enum Item<'a> {
-    Field(Field<'a>),
+#[derive(Debug)]
+enum Item {
+    Field(Field),
     End,
 }
 
@@ -69,15 +86,18 @@ struct LineStatus {
 }
 
 /// Reads fields one at a time from the file's lines, so a statement of any length is never
-/// held whole.
+/// held whole. Each line is read into one reused buffer and copied once, into the text of
+/// the field it belongs to; field texts are recycled.
 struct Fields<'s, R> {
     src: R,
     buf: Vec<u8>,
     line_no: u32,
     status: &'s mut LineStatus,
-    pending: Option<Field<'static>>,
+    pending: Option<Field>,
     in_message: bool,
     queued_end: bool,
+    peeked: Option<Option<Item>>,
+    spare: Vec<String>,
 }
 
 impl<'s, R: BufRead> Fields<'s, R> {
@@ -90,73 +110,65 @@ impl<'s, R: BufRead> Fields<'s, R> {
             pending: None,
             in_message: false,
             queued_end: false,
+            peeked: None,
+            spare: Vec::new(),
         }
     }
 
-    /// The next line without its line break, and its 1-based number.
-    fn next_line(&mut self) -> Option<(u32, String)> {
-        let buf = &mut self.buf;
-        buf.clear();
-        match self.src.read_until(b'\n', buf) {
-            Ok(0) => None,
-            Ok(_) => {
-                self.line_no = self.line_no.saturating_add(1);
-                while matches!(buf.last(), Some(b'\n' | b'\r')) {
-                    buf.pop();
-                }
-                // One allocation of the line's exact length.
-                let text = match std::str::from_utf8(buf) {
-                    Ok(t) => t.to_owned(),
-                    Err(_) => {
-                        self.status.bad_utf8.get_or_insert(self.line_no);
-                        String::from_utf8_lossy(buf).into_owned()
-                    }
-                };
-                Some((self.line_no, text))
-            }
-            Err(e) => {
-                self.status.error = Some(e);
-                None
-            }
+    /// Hands a field's text back for reuse.
+    fn recycle(&mut self, text: String) {
+        if self.spare.len() < 16 {
+            self.spare.push(text);
         }
     }
-}
 
-/// The line from byte `from` on; an owned line is cut in place, without a copy.
-fn tail(line: Cow<'_, str>, from: usize) -> Cow<'_, str> {
-    match line {
-        Cow::Borrowed(b) => Cow::Borrowed(b.get(from..).unwrap_or("")),
-        Cow::Owned(mut o) => {
-            if o.is_char_boundary(from) && from <= o.len() {
-                o.drain(..from);
-            } else {
-                o.clear();
-            }
-            Cow::Owned(o)
+    /// The next item without taking it.
+    fn peek(&mut self) -> Option<&Item> {
+        if self.peeked.is_none() {
+            let next = self.read_item();
+            self.peeked = Some(next);
         }
+        self.peeked.as_ref().and_then(Option::as_ref)
     }
-}
 
-impl<R: BufRead> Iterator for Fields<'_, R> {
-    type Item = Item<'static>;
-
-    fn next(&mut self) -> Option<Item<'static>> {
+    /// Reads the next item from the lines.
+    fn read_item(&mut self) -> Option<Item> {
         if self.queued_end {
             self.queued_end = false;
             return Some(Item::End);
         }
         loop {
-            let Some((line_no, raw)) = self.next_line() else {
-                return self.pending.take().map(Item::Field);
-            };
-            let mut line: Cow<'static, str> = Cow::Owned(raw);
-            if line.contains(['\u{1}', '\u{3}']) {
-                line = Cow::Owned(line.replace(['\u{1}', '\u{3}'], ""));
+            let buf = &mut self.buf;
+            buf.clear();
+            match self.src.read_until(b'\n', buf) {
+                Ok(0) => return self.pending.take().map(Item::Field),
+                Ok(_) => {}
+                Err(e) => {
+                    self.status.error = Some(e);
+                    return self.pending.take().map(Item::Field);
+                }
             }
+            self.line_no = self.line_no.saturating_add(1);
+            let line_no = self.line_no;
+            while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                buf.pop();
+            }
+            if buf.iter().any(|b| matches!(b, 1 | 3)) {
+                buf.retain(|b| !matches!(b, 1 | 3));
+            }
+            let lossy;
+            let mut line: &str = match std::str::from_utf8(buf) {
+                Ok(t) => t,
+                Err(_) => {
+                    self.status.bad_utf8.get_or_insert(line_no);
+                    lossy = String::from_utf8_lossy(buf);
+                    &lossy
+                }
+            };
             // SWIFT envelope: "{1:F01...}{2:I940...}{4:" then the text block.
             if line.starts_with('{') {
                 match line.find("{4:") {
-                    Some(p) => line = tail(line, p + 3),
+                    Some(p) => line = &line[p + 3..],
                     None => continue,
                 }
             }
@@ -169,16 +181,19 @@ impl<R: BufRead> Iterator for Fields<'_, R> {
                 }
                 return Some(Item::End);
             }
-            if let Some((tag, offset)) = split_tag(&line) {
+            if let Some((tag, offset)) = split_tag(line) {
                 if tag == "20" {
                     self.in_message = true;
                 }
                 if !self.in_message {
                     continue;
                 }
+                let mut text = self.spare.pop().unwrap_or_default();
+                text.clear();
+                text.push_str(line.get(offset..).unwrap_or(""));
                 let field = Field {
                     tag,
-                    lines: vec![tail(line, offset)],
+                    text,
                     line: line_no,
                 };
                 if let Some(prev) = self.pending.replace(field) {
@@ -190,8 +205,20 @@ impl<R: BufRead> Iterator for Fields<'_, R> {
                 && let Some(f) = self.pending.as_mut()
                 && (!t.is_empty() || f.tag == "86")
             {
-                f.lines.push(line);
+                f.text.push('\n');
+                f.text.push_str(line);
             }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Fields<'_, R> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        match self.peeked.take() {
+            Some(item) => item,
+            None => self.read_item(),
         }
     }
 }
@@ -228,7 +255,7 @@ pub(crate) fn parse<R: BufRead>(
     let options = rep.options;
     let mut file = FileState::default();
     let mut status = LineStatus::default();
-    let mut fields = Fields::new(text, &mut status).peekable();
+    let mut fields = Fields::new(text, &mut status);
     let mut found = false;
     let mut open: Option<OpenStmt> = None;
     while let Some(item) = fields.next() {
@@ -279,8 +306,18 @@ pub(crate) fn parse<R: BufRead>(
 /// What the whole file's reading keeps: the dedupe keys and the number of entries seen.
 #[derive(Default)]
 struct FileState {
-    keys: KeyMaker,
+    scratch: Scratch,
     entries: u64,
+    /// An emptied list of `:86:` fields, reused by the next entry.
+    spare_info: Vec<Field>,
+}
+
+/// The dedupe keys, and buffers reused from entry to entry.
+#[derive(Default)]
+struct Scratch {
+    keys: KeyMaker,
+    payload: String,
+    content: String,
 }
 
 /// The statement being delivered, kept open while following pages may continue it.
@@ -375,12 +412,12 @@ fn page_checks(st: &mut Statement, pages: &[PageSummary]) {
     }
 }
 
-struct RawEntry<'a> {
+struct RawEntry {
     line: u32,
     /// The entry's number in the file (1-based), for problems.
     number: u64,
-    field61: Field<'a>,
-    info: Vec<Field<'a>>,
+    field61: Field,
+    info: Vec<Field>,
 }
 
 /// The account and statement id entries are booked under.
@@ -392,8 +429,8 @@ struct Ctx {
 /// Reads one message (statement page) from its `:20:` to its end, turning each `:61:`
 /// into an entry as soon as its `:86:` lines are complete.
 fn read_message<R: BufRead>(
-    first: Field<'static>,
-    rest: &mut std::iter::Peekable<Fields<'_, R>>,
+    first: Field,
+    rest: &mut Fields<'_, R>,
     interim: bool,
     options: &ParseOptions,
     file: &mut FileState,
@@ -401,7 +438,8 @@ fn read_message<R: BufRead>(
     open: &mut Option<OpenStmt>,
 ) {
     let first_line = first.line;
-    let reference = first.lines.first().map(|s| s.trim().to_owned());
+    let reference = Some(first.first_line().trim().to_owned());
+    rest.recycle(first.text);
     let mut account_raw: Option<String> = None;
     let mut seq: Option<String> = None;
     let mut opening = None;
@@ -409,8 +447,8 @@ fn read_message<R: BufRead>(
     let mut currency: Option<Currency> = None;
     let mut totals: Vec<(&str, u32, Option<u64>, Option<Decimal>)> = Vec::new();
     let mut ctx: Option<Ctx> = None;
-    let mut pending: Option<RawEntry<'static>> = None;
-    let mut waiting: Vec<RawEntry<'static>> = Vec::new();
+    let mut pending: Option<RawEntry> = None;
+    let mut waiting: Vec<RawEntry> = Vec::new();
     // Booked total of this page, and count and sum of credit and debit entries.
     let mut booked = Decimal::ZERO;
     let mut sides = [(0u64, Decimal::ZERO); 2];
@@ -456,8 +494,14 @@ fn read_message<R: BufRead>(
             if let Some(c) = ctx.as_ref() {
                 for raw in waiting.drain(..) {
                     rep.entry = Some(raw.number);
-                    let read = read_entry(&raw, c, status, options, &mut file.keys, rep);
+                    let read = read_entry(&raw, c, status, options, &mut file.scratch, rep);
                     rep.entry = None;
+                    rest.recycle(raw.field61.text);
+                    let mut info = raw.info;
+                    for f in info.drain(..) {
+                        rest.recycle(f.text);
+                    }
+                    file.spare_info = info;
                     if let Some(e) = read {
                         if e.status == EntryStatus::Booked {
                             booked += e.amount.amount;
@@ -471,7 +515,24 @@ fn read_message<R: BufRead>(
             }
         }
         let Some(f) = f else { break };
-        let v = f.lines.first().map_or("", |s| s.trim());
+        if f.tag == "61" {
+            file.entries += 1;
+            pending = Some(RawEntry {
+                line: f.line,
+                number: file.entries,
+                field61: f,
+                info: std::mem::take(&mut file.spare_info),
+            });
+            continue;
+        }
+        if f.tag == "86" || f.tag == "NS" {
+            match pending.as_mut() {
+                Some(e) => e.info.push(f),
+                None => rest.recycle(f.text),
+            }
+            continue;
+        }
+        let v = f.first_line().trim();
         match f.tag {
             "25" | "25P" => account_raw = Some(v.to_owned()),
             "28" | "28C" => seq = Some(v.to_owned()),
@@ -506,22 +567,9 @@ fn read_message<R: BufRead>(
                     sum,
                 ));
             }
-            "61" => {
-                file.entries += 1;
-                pending = Some(RawEntry {
-                    line: f.line,
-                    number: file.entries,
-                    field61: f,
-                    info: Vec::new(),
-                });
-            }
-            "86" | "NS" => {
-                if let Some(e) = pending.as_mut() {
-                    e.info.push(f);
-                }
-            }
             _ => {}
         }
+        rest.recycle(f.text);
     }
     let Some(cur) = currency else {
         rep.error(
@@ -684,66 +732,66 @@ fn yymmdd(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(century(yy), mm, dd)
 }
 
-/// The subfields of a `:61:` line.
+/// The subfields of a `:61:` line, borrowed from the field's text.
 #[derive(Debug, Default, PartialEq)]
-struct Line61 {
+struct Line61<'a> {
     value_date: Option<NaiveDate>,
-    value_raw: String,
-    entry_date: Option<NaiveDate>,
-    entry_raw: Option<String>,
+    value_raw: &'a str,
+    entry_raw: Option<&'a str>,
     reversal: bool,
     debit: bool,
     funds_code: Option<char>,
     amount: Decimal,
-    tx_type: String,
-    customer_ref: String,
-    bank_ref: Option<String>,
-    supplementary: Vec<String>,
+    tx_type: &'a str,
+    customer_ref: &'a str,
+    bank_ref: Option<&'a str>,
+    supplementary: Vec<&'a str>,
 }
 
-/// Reads a `:61:` value; `Err` names the subfield that could not be read.
-fn read_61(lines: &[Cow<'_, str>]) -> Result<Line61, (&'static str, String)> {
-    let first: &str = lines.first().map_or("", |l| l.as_ref());
+/// Reads a `:61:` value (its lines joined by `'\n'`); `Err` names the subfield that could
+/// not be read. The subfields are found in the bytes of the first line and borrowed.
+fn read_61(text: &str) -> Result<Line61<'_>, (&'static str, String)> {
+    let (first, more) = text.split_once('\n').unwrap_or((text, ""));
     let b = first.as_bytes();
-    let mut p = 0usize;
     let mut out = Line61::default();
     let vd = first.get(0..6).unwrap_or("");
     if vd.len() != 6 || !vd.bytes().all(|c| c.is_ascii_digit()) {
         return Err(("value date", format!("'{vd}' is not YYMMDD")));
     }
-    out.value_raw = vd.to_owned();
+    out.value_raw = vd;
     out.value_date = yymmdd(vd);
-    p += 6;
-    if let Some(ed) = first.get(6..10) {
-        if ed.bytes().all(|c| c.is_ascii_digit()) {
-            out.entry_raw = Some(ed.to_owned());
+    let mut p = 6usize;
+    if let Some(ed) = b.get(6..10) {
+        if ed.iter().all(u8::is_ascii_digit) {
+            out.entry_raw = first.get(6..10);
             p += 4;
-        } else if ed == "    " {
+        } else if ed == b"    " {
             p += 4;
         }
     }
     // Debit/credit mark: RC/RD (reversal), EC/ED (expected), C/D.
-    let rest = first.get(p..).unwrap_or("");
-    let (mark_len, reversal, debit) = if rest.starts_with("RC") {
-        (2, true, true)
-    } else if rest.starts_with("RD") {
-        (2, true, false)
-    } else if rest.starts_with("EC") {
-        (2, false, false)
-    } else if rest.starts_with("ED") {
-        (2, false, true)
-    } else if rest.starts_with('C') {
-        (1, false, false)
-    } else if rest.starts_with('D') {
-        (1, false, true)
-    } else {
-        return Err((
-            "debit/credit mark",
-            format!(
-                "expected C, D, RC or RD after the dates, found '{}'",
-                rest.chars().take(3).collect::<String>()
-            ),
-        ));
+    let rest = b.get(p..).unwrap_or(&[]);
+    let (mark_len, reversal, debit) = match rest {
+        [b'R', b'C', ..] => (2, true, true),
+        [b'R', b'D', ..] => (2, true, false),
+        [b'E', b'C', ..] => (2, false, false),
+        [b'E', b'D', ..] => (2, false, true),
+        [b'C', ..] => (1, false, false),
+        [b'D', ..] => (1, false, true),
+        _ => {
+            return Err((
+                "debit/credit mark",
+                format!(
+                    "expected C, D, RC or RD after the dates, found '{}'",
+                    first
+                        .get(p..)
+                        .unwrap_or("")
+                        .chars()
+                        .take(3)
+                        .collect::<String>()
+                ),
+            ));
+        }
     };
     out.reversal = reversal;
     out.debit = debit;
@@ -766,28 +814,30 @@ fn read_61(lines: &[Cow<'_, str>]) -> Result<Line61, (&'static str, String)> {
         format!("'{amt_text}' is not an amount (digits with a decimal comma)"),
     ))?;
     p += amt_len;
-    let tx_len = first
-        .get(p..)
-        .unwrap_or("")
-        .char_indices()
-        .nth(4)
-        .map_or(first.len() - p, |(i, _)| i);
-    out.tx_type = first.get(p..p + tx_len).unwrap_or("").to_owned();
-    p += tx_len;
-    let refs = first.get(p..).unwrap_or("");
+    // The transaction type: four characters (bytes when they are ASCII).
+    let after = first.get(p..).unwrap_or("");
+    let tx_len = if after.len() >= 4 && after.as_bytes()[..4].is_ascii() {
+        4
+    } else {
+        after.char_indices().nth(4).map_or(after.len(), |(i, _)| i)
+    };
+    out.tx_type = after.get(..tx_len).unwrap_or("");
+    let refs = after.get(tx_len..).unwrap_or("");
     match refs.find("//") {
         Some(i) => {
-            out.customer_ref = refs[..i].trim().to_owned();
+            out.customer_ref = refs[..i].trim();
             let br = refs[i + 2..].trim();
-            out.bank_ref = (!br.is_empty()).then(|| br.to_owned());
+            out.bank_ref = (!br.is_empty()).then_some(br);
         }
-        None => out.customer_ref = refs.trim().to_owned(),
+        None => out.customer_ref = refs.trim(),
     }
-    out.supplementary = lines[1..]
-        .iter()
-        .map(|l| l.trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .collect();
+    if !more.is_empty() {
+        out.supplementary = more
+            .split('\n')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+    }
     Ok(out)
 }
 
@@ -826,6 +876,10 @@ struct Info {
 /// SWIFT amount codes in `:61:` supplementary details or `:86:` text:
 /// `/OCMT/USD1000,00/` original amount, `/CHGS/EUR15,00/` charges, `/EXCH/0,92/` rate.
 fn read_amount_codes(text: &str, info: &mut Info) {
+    // Every code starts with a slash; most texts have none.
+    if !text.contains('/') {
+        return;
+    }
     let value_of = |code: &str| {
         let p = text.find(code)? + code.len();
         let rest = &text[p..];
@@ -847,19 +901,23 @@ fn read_amount_codes(text: &str, info: &mut Info) {
     }
 }
 
-fn read_86(fields: &[Field<'_>]) -> Info {
+fn read_86(fields: &[Field]) -> Info {
     let mut info = Info::default();
     for f in fields {
         if f.tag == "NS" {
             info.remittance.extend(
-                f.lines
-                    .iter()
-                    .map(|l| l.trim_end().to_owned())
-                    .filter(|l| !l.trim().is_empty()),
+                f.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| l.trim_end().to_owned()),
             );
             continue;
         }
-        let joined: String = f.lines.concat();
+        // The lines run on without their breaks (structured text is wrapped anywhere).
+        let joined: Cow<'_, str> = if f.text.contains('\n') {
+            Cow::Owned(f.text.replace('\n', ""))
+        } else {
+            Cow::Borrowed(&f.text)
+        };
         read_amount_codes(&joined, &mut info);
         if is_german_structured(&joined) {
             read_german(&joined, &mut info);
@@ -867,10 +925,9 @@ fn read_86(fields: &[Field<'_>]) -> Info {
             // Read as /KEY/value pairs.
         } else {
             info.remittance.extend(
-                f.lines
-                    .iter()
-                    .map(|l| l.trim_end().to_owned())
-                    .filter(|l| !l.trim().is_empty()),
+                f.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| l.trim_end().to_owned()),
             );
         }
     }
@@ -984,20 +1041,77 @@ fn read_swift_keys(s: &str, info: &mut Info) -> bool {
     found
 }
 
+/// Writes a date as `YYYY-MM-DD` (as `NaiveDate` displays it), nothing when there is none.
+fn push_date(out: &mut String, date: Option<NaiveDate>) {
+    let Some(d) = date else { return };
+    match (u32::try_from(d.year()), d.month(), d.day()) {
+        (Ok(y), m, day) if y <= 9999 => {
+            for v in [y / 1000, y / 100 % 10, y / 10 % 10, y % 10] {
+                out.push(digit(v));
+            }
+            out.push('-');
+            out.push(digit(m / 10));
+            out.push(digit(m % 10));
+            out.push('-');
+            out.push(digit(day / 10));
+            out.push(digit(day % 10));
+        }
+        // Writing to a String cannot fail.
+        _ => drop(write!(out, "{d}")),
+    }
+}
+
+/// The ASCII digit of `v` (0 to 9).
+fn digit(v: u32) -> char {
+    char::from_digit(v, 10).unwrap_or('0')
+}
+
+/// Whether text could hold a reference `recognise_refs` finds: an `RF` creditor reference
+/// or a 27-digit Swiss QR reference. Text with neither `rf` nor 27 digits in a row holds
+/// none, and most remittance lines are such text.
+fn may_hold_ref(b: &[u8]) -> bool {
+    may_hold_ref_in(b.iter().copied())
+}
+
+/// [`may_hold_ref`] over lines run together.
+fn may_hold_ref_joined(lines: &[String]) -> bool {
+    may_hold_ref_in(lines.iter().flat_map(|l| l.bytes()))
+}
+
+fn may_hold_ref_in(bytes: impl Iterator<Item = u8>) -> bool {
+    let mut prev = 0u8;
+    let mut digits = 0usize;
+    for c in bytes {
+        if c.eq_ignore_ascii_case(&b'f') && prev.eq_ignore_ascii_case(&b'r') {
+            return true;
+        }
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits >= 27 {
+                return true;
+            }
+        } else {
+            digits = 0;
+        }
+        prev = c;
+    }
+    false
+}
+
 fn non_empty(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
 }
 
 fn read_entry(
-    raw: &RawEntry<'_>,
+    raw: &RawEntry,
     st: &Ctx,
     status: EntryStatus,
     options: &ParseOptions,
-    keys: &mut KeyMaker,
+    scratch: &mut Scratch,
     rep: &mut Reporter<'_>,
 ) -> Option<BankEntry> {
-    let l61 = match read_61(&raw.field61.lines) {
+    let l61 = match read_61(&raw.field61.text) {
         Ok(l) => l,
         Err((field, why)) => {
             rep.error(
@@ -1025,7 +1139,7 @@ fn read_entry(
     }
     let booking_date = match &l61.entry_raw {
         Some(ed) => {
-            let d = entry_date(&l61.value_raw, ed);
+            let d = entry_date(l61.value_raw, ed);
             if d.is_none() {
                 rep.error(
                     Position::Line(raw.line),
@@ -1071,41 +1185,67 @@ fn read_entry(
         })
         .collect();
     let signed = if l61.debit { -l61.amount } else { l61.amount };
-    let mut remittance = l61.supplementary.clone();
-    remittance.extend(info.remittance.iter().cloned());
+    let mut remittance: Vec<String> =
+        Vec::with_capacity(l61.supplementary.len() + info.remittance.len());
+    remittance.extend(l61.supplementary.iter().map(|l| (*l).to_owned()));
+    remittance.append(&mut info.remittance);
     let mut structured_refs = Vec::new();
     for line in &remittance {
-        structured_refs.extend(recognise_refs(line));
+        if may_hold_ref(line.as_bytes()) {
+            structured_refs.extend(recognise_refs(line));
+        }
     }
-    structured_refs.extend(recognise_refs(&remittance.concat()));
+    // A reference may run over two lines: the lines are also read as one text.
+    if remittance.len() > 1 && may_hold_ref_joined(&remittance) {
+        structured_refs.extend(recognise_refs(&remittance.concat()));
+    }
     structured_refs.dedup();
     let bank_tx_code = match &info.code {
         Some(c) => Some(format!("{}/{c}", l61.tx_type.trim())),
-        None => non_empty(&l61.tx_type),
+        None => non_empty(l61.tx_type),
     };
-    let payload: String = std::iter::once(&raw.field61)
-        .chain(raw.info.iter())
-        .flat_map(|f| f.lines.iter().map(|l| l.as_ref()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let amount_text = signed.to_string();
-    let vd = l61.value_date.map(|d| d.to_string()).unwrap_or_default();
-    let bd = booking_date.map(|d| d.to_string()).unwrap_or_default();
-    let bank_ref = l61.bank_ref.clone().filter(|r| !is_placeholder_ref(r));
+    let Scratch {
+        keys,
+        payload,
+        content,
+    } = scratch;
+    payload.clear();
+    payload.push_str(&raw.field61.text);
+    for f in &raw.info {
+        payload.push('\n');
+        payload.push_str(&f.text);
+    }
+    // The content that identifies the entry when it has no reference: dates, amount,
+    // type, customer reference and remittance, cut from one reused buffer.
+    content.clear();
+    push_date(content, l61.value_date);
+    let vd_end = content.len();
+    push_date(content, booking_date);
+    let bd_end = content.len();
+    // Writing to a String cannot fail.
+    let _ = write!(content, "{signed}");
+    let amount_end = content.len();
+    for (n, line) in remittance.iter().enumerate() {
+        if n > 0 {
+            content.push('\n');
+        }
+        content.push_str(line);
+    }
+    let bank_ref = l61.bank_ref.filter(|r| !is_placeholder_ref(r));
     let origin = keys.origin(
         &options.connection,
         st.account.key(),
-        bank_ref.as_deref(),
+        bank_ref,
         None,
         &[
-            &vd,
-            &bd,
-            &amount_text,
-            &l61.tx_type,
-            &l61.customer_ref,
-            &remittance.join("\n"),
+            &content[..vd_end],
+            &content[vd_end..bd_end],
+            &content[bd_end..amount_end],
+            l61.tx_type,
+            l61.customer_ref,
+            &content[amount_end..],
         ],
-        &payload,
+        payload,
     );
     Some(BankEntry {
         origin,
@@ -1116,7 +1256,8 @@ fn read_entry(
         amount: Money::new(signed, st.account.currency),
         status,
         bank_reference: bank_ref
-            .or_else(|| Some(l61.customer_ref.clone()).filter(|r| !is_placeholder_ref(r))),
+            .or_else(|| Some(l61.customer_ref).filter(|r| !is_placeholder_ref(r)))
+            .map(str::to_owned),
         end_to_end_id: info.end_to_end,
         bank_tx_code,
         counterparty: info.counterparty,
@@ -1134,16 +1275,9 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    fn lines(s: &str) -> Vec<Cow<'_, str>> {
-        s.split('\n').map(Cow::Borrowed).collect()
-    }
-
     #[test]
     fn a_61_line_with_every_subfield() {
-        let l = read_61(&lines(
-            "0709040904RCR204,88NRTIKREF123//BANK-77\nSTORNO DETAIL",
-        ))
-        .unwrap();
+        let l = read_61("0709040904RCR204,88NRTIKREF123//BANK-77\nSTORNO DETAIL").unwrap();
         assert_eq!(l.value_date, NaiveDate::from_ymd_opt(2007, 9, 4));
         assert!(l.reversal);
         assert!(l.debit, "a reversal of a credit takes money out");
@@ -1151,15 +1285,15 @@ mod tests {
         assert_eq!(l.amount, dec!(204.88));
         assert_eq!(l.tx_type, "NRTI");
         assert_eq!(l.customer_ref, "KREF123");
-        assert_eq!(l.bank_ref.as_deref(), Some("BANK-77"));
-        assert_eq!(l.supplementary, vec!["STORNO DETAIL".to_owned()]);
+        assert_eq!(l.bank_ref, Some("BANK-77"));
+        assert_eq!(l.supplementary, vec!["STORNO DETAIL"]);
     }
 
     #[test]
     fn swift_envelopes_and_soh_etx_framing_are_dropped() {
         let text = "\u{1}{1:F01BANKDEFFAXXX0000000000}{2:I940BANKDEFFXXXXN}{4:\n:20:REF\n:25:DE89370400440532013000\n:28C:1/1\n:60F:C240101EUR0,\n-}\u{3}";
         let mut status = LineStatus::default();
-        let items: Vec<Item<'_>> = Fields::new(text.as_bytes(), &mut status).collect();
+        let items: Vec<Item> = Fields::new(text.as_bytes(), &mut status).collect();
         let tags: Vec<&str> = items
             .iter()
             .map(|i| match i {
@@ -1168,18 +1302,18 @@ mod tests {
             })
             .collect();
         assert_eq!(tags, vec!["20", "25", "28C", "60F", "end"]);
-        assert!(matches!(&items[0], Item::Field(f) if f.line == 2 && f.lines[0] == "REF"));
+        assert!(matches!(&items[0], Item::Field(f) if f.line == 2 && f.text == "REF"));
     }
 
     #[test]
     fn an_unknown_swift_tag_does_not_run_into_the_remittance_before_it() {
         let text = ":20:R\n:86:Invoice 42\n:23:SOMETHING\n:62F:C240101EUR0,\n";
         let mut status = LineStatus::default();
-        let items: Vec<Item<'_>> = Fields::new(text.as_bytes(), &mut status).collect();
+        let items: Vec<Item> = Fields::new(text.as_bytes(), &mut status).collect();
         let info = items
             .iter()
             .find_map(|i| match i {
-                Item::Field(f) if f.tag == "86" => Some(f.lines.len()),
+                Item::Field(f) if f.tag == "86" => Some(f.lines().count()),
                 _ => None,
             })
             .unwrap();
