@@ -81,3 +81,74 @@ path = "books.xlsx"
         text(&again.stdout)
     );
 }
+
+#[test]
+fn a_library_that_crashes_when_asked_for_its_manifest_cannot_take_down_plugins_list_or_sync() {
+    let bin = build(&["test-ledger", "test-segfault", "test-abort"]);
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir(&plugins).unwrap();
+    for name in ["test_ledger", "test_segfault", "test_abort"] {
+        std::fs::copy(bin.join(library(name)), plugins.join(library(name))).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("arsync.toml"),
+        r#"
+[company]
+home_currency = "EUR"
+timezone = "Europe/Berlin"
+jurisdiction = "DE"
+
+[plugins]
+dirs = ["plugins"]
+
+[[connection]]
+name = "books"
+plugin = "test-ledger"
+[connection.settings]
+invoices = 3
+"#,
+    )
+    .unwrap();
+    // The misbehaving test plugins crash as soon as anyone asks for their manifest.
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin.join("arsync"))
+            .current_dir(dir.path())
+            .env_remove("ARSYNC_CONFIG")
+            .env_remove("ARSYNC_NOW")
+            .env_remove("ARSYNC_PLUGIN_HOST")
+            .env("ARSYNC_TEST_PLUGIN_FAULT", "manifest")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&["plugins", "list"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("test-ledger ")),
+        "{stdout}"
+    );
+    for (file, signal) in [
+        ("libtest_segfault", "SIGSEGV"),
+        ("libtest_abort", "SIGABRT"),
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| {
+                l.trim_start().starts_with(&format!(
+                    "{}/{file}",
+                    plugins.canonicalize().unwrap().display()
+                ))
+            })
+            .unwrap_or_else(|| panic!("{file} not listed as a problem:\n{stdout}"));
+        assert!(line.contains(signal), "{line}");
+    }
+
+    // A sync finds the connection's plugin past the crashing ones.
+    let out = run(&["sync"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("books"), "{stdout}");
+}

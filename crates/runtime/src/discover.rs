@@ -9,8 +9,8 @@
 //! every problem say so. Answers are cached for the life of the process by path, size and
 //! modification time, so a sync with many connections starts each child once.
 
+use crate::RuntimeError;
 use crate::process::{self, HostCommand};
-use crate::{RuntimeError, Supervision};
 use arsync_sdk::Manifest;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -59,6 +59,9 @@ pub fn default_plugin_dirs() -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// The default limit for reading one library's manifest.
+pub const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How [`discover_with`] reads manifests.
 #[derive(Debug, Clone)]
 pub struct DiscoverOptions {
@@ -66,7 +69,8 @@ pub struct DiscoverOptions {
     /// arsync ([`process::find_plugin_host`]). When none is found, manifests are read
     /// in-process.
     pub plugin_host: Option<HostCommand>,
-    /// The longest one library may take to load and give its manifest.
+    /// The longest one library may take to load and give its manifest (default 10 s; a
+    /// healthy library takes milliseconds).
     pub timeout: Duration,
     /// How many libraries are read at the same time.
     pub parallel: usize,
@@ -79,7 +83,7 @@ impl Default for DiscoverOptions {
     fn default() -> Self {
         Self {
             plugin_host: None,
-            timeout: Supervision::default().start_timeout,
+            timeout: DISCOVERY_TIMEOUT,
             parallel: 4,
             in_process: false,
         }

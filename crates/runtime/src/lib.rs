@@ -31,8 +31,8 @@ pub mod scaffold;
 pub mod wire;
 
 pub use discover::{
-    DiscoverOptions, PluginInfo, default_plugin_dirs, discover, discover_with, find_plugin,
-    find_plugin_with, is_library,
+    DISCOVERY_TIMEOUT, DiscoverOptions, PluginInfo, default_plugin_dirs, discover, discover_with,
+    find_plugin, find_plugin_with, is_library,
 };
 pub use error::{Result, RuntimeError};
 pub use host::HostConfig;
