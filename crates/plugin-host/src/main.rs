@@ -1,5 +1,7 @@
 //! `arsync-plugin-host <library>`: runs one arsync plugin library in its own process for a
 //! connection with `isolation = "process"`, speaking JSON lines with the agent over stdio.
+//! Discovery starts it too, for every library it lists, only to take the manifest from the
+//! `ready` line, so that a library that crashes or hangs while loading ends only this child.
 //!
 //! This binary owns only the command line; the protected channel and the protocol live in
 //! `arsync_runtime::child`, so the agent's own binary can offer the same as a subcommand.
@@ -13,7 +15,7 @@ fn main() {
     let Some(library) = std::env::args_os().nth(1).map(PathBuf::from) else {
         let _ = writeln!(
             std::io::stderr(),
-            "usage: arsync-plugin-host <plugin library>\n(started by arsync for connections with isolation = \"process\")"
+            "usage: arsync-plugin-host <plugin library>\n(started by arsync for connections with isolation = \"process\" and to read manifests)"
         );
         std::process::exit(64);
     };

@@ -5,7 +5,9 @@
 //! optional sha256 checks, the host side of every capability ([`host`]), process isolation with
 //! timeouts, restarts and quarantine ([`process`]), the conformance kit ([`conformance`]) and the
 //! plugin skeleton generator ([`scaffold`]). Calls are blocking: the agent makes them from
-//! `spawn_blocking` threads. It must not depend on the store, the agent or the CLI, and never
+//! `spawn_blocking` threads. Discovery never loads a library into this process (manifests
+//! are read in plugin host children), and in-process calls run on a worker thread per plugin
+//! with the per-call timeout ([`inprocess`]). It must not depend on the store, the agent or the CLI, and never
 //! unloads a library.
 //!
 //! ```no_run
@@ -48,7 +50,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Isolation {
-    /// Loaded into arsync's own process: fastest; a plugin's abort or hang takes arsync with it.
+    /// Loaded into arsync's own process, called on a worker thread of its own: fastest; a
+    /// plugin's abort takes arsync with it, and a hung call is cut at the call timeout but
+    /// cannot be stopped (the connection is then stuck until arsync restarts).
     #[default]
     InProcess,
     /// In its own `arsync-plugin-host` child: crashes and hangs kill only the child.
@@ -71,7 +75,8 @@ pub struct LoadOptions {
     pub sha256: Option<String>,
     /// What the plugin may reach.
     pub host: HostConfig,
-    /// Limits for `Isolation::Process`.
+    /// Limits: the call and start timeouts apply in both isolations, the restart and
+    /// quarantine settings to `Isolation::Process`.
     pub supervision: Supervision,
     /// How to start the plugin host; `None` to look for `arsync-plugin-host` next to arsync
     /// ([`process::find_plugin_host`]).

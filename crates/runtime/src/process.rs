@@ -22,12 +22,15 @@ pub const PLUGIN_HOST_EXE: &str = "arsync-plugin-host";
 /// Environment variable that overrides where the plugin host executable is.
 pub const PLUGIN_HOST_ENV: &str = "ARSYNC_PLUGIN_HOST";
 
-/// Limits of a process-isolated plugin.
+/// Limits of a plugin. The two timeouts apply in both isolations; the rest to process
+/// isolation only (an in-process plugin that times out is stuck for good, see
+/// [`crate::inprocess`]).
 #[derive(Debug, Clone)]
 pub struct Supervision {
     /// Longest a single call (including the host calls it makes) may take.
     pub call_timeout: Duration,
-    /// Longest the child may take to load the library and say it is ready.
+    /// Longest the library may take to load and give its manifest (the child to say it is
+    /// ready, or the worker thread of an in-process plugin to open it).
     pub start_timeout: Duration,
     /// Wait before the first restart; doubled for each further failure in a row.
     pub backoff_initial: Duration,
