@@ -1304,7 +1304,7 @@ fn read_ntry(
     let entry_code = bank_tx_code(t, 0);
     let entry_info: Vec<String> = t.lines(0, "AddtlNtryInf");
     let entry_charges = charges(t, 0);
-    let details: Vec<Detail> = t
+    let mut details: Vec<Detail> = t
         .all(0, "NtryDtls/TxDtls")
         .into_iter()
         .map(|d| read_detail(t, d, sign, account.currency))
@@ -1347,8 +1347,8 @@ fn read_ntry(
     let payload_of = |n: usize| payload_text(t, n);
     let content_key = |e: &BankEntry| {
         vec![
-            e.booking_date.map(|d| d.to_string()).unwrap_or_default(),
-            e.value_date.map(|d| d.to_string()).unwrap_or_default(),
+            e.booking_date.map(iso_date).unwrap_or_default(),
+            e.value_date.map(iso_date).unwrap_or_default(),
             e.amount.amount.to_string(),
             e.end_to_end_id.clone().unwrap_or_default(),
             e.remittance.join("\n"),
@@ -1363,7 +1363,8 @@ fn read_ntry(
     };
     match split {
         Some(charge_entry) => {
-            for (i, d) in details.iter().enumerate() {
+            let count = details.len();
+            for (i, d) in details.iter_mut().enumerate() {
                 let idx = u32::try_from(i).unwrap_or(u32::MAX);
                 let mut e = base.clone();
                 e.amount = Money::new(d.amount.unwrap_or_default(), amount.currency);
@@ -1371,7 +1372,7 @@ fn read_ntry(
                 if e.remittance.is_empty() {
                     e.remittance = entry_info.clone();
                 }
-                e.charges = d.charges.clone();
+                e.charges = std::mem::take(&mut d.charges);
                 e.detail_index = Some(idx);
                 let parts = content_key(&e);
                 let parts_ref: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -1386,12 +1387,11 @@ fn read_ntry(
                 st.entries.push(e);
             }
             if let Some(c) = charge_entry {
-                let idx = u32::try_from(details.len()).unwrap_or(u32::MAX);
+                let idx = u32::try_from(count).unwrap_or(u32::MAX);
                 let mut e = base.clone();
                 e.amount = Money::new(-c, amount.currency);
                 e.remittance = vec![format!(
-                    "charges deducted from the batch of {} transactions",
-                    details.len()
+                    "charges deducted from the batch of {count} transactions"
                 )];
                 e.charges = Vec::new();
                 e.exchange = None;
@@ -1411,10 +1411,10 @@ fn read_ntry(
         }
         None => {
             let mut e = base;
-            if details.len() == 1 {
-                fill_from_detail(&mut e, &details[0]);
+            if let [single] = details.as_mut_slice() {
+                fill_from_detail(&mut e, single);
                 if !details[0].charges.is_empty() {
-                    e.charges = details[0].charges.clone();
+                    e.charges = std::mem::take(&mut details[0].charges);
                 }
                 if amount.currency == account.currency
                     && let Some(gross) = details[0].amount
@@ -1490,21 +1490,35 @@ fn container_label(st: &StmtState) -> &'static str {
     }
 }
 
-fn fill_from_detail(e: &mut BankEntry, d: &Detail) {
+/// Gives an entry what its transaction detail says. The detail's texts are moved into
+/// the entry (each detail makes one entry); its reference, amount, charges and return
+/// flag stay for the checks that follow.
+fn fill_from_detail(e: &mut BankEntry, d: &mut Detail) {
     if d.bank_ref.is_some() {
         e.bank_reference = d.bank_ref.clone();
     }
-    e.end_to_end_id = d.end_to_end.clone();
-    e.counterparty = d.counterparty.clone();
-    e.remittance = d.remittance.clone();
-    e.structured_refs = d.refs.clone();
+    e.end_to_end_id = d.end_to_end.take();
+    e.counterparty = std::mem::take(&mut d.counterparty);
+    e.remittance = std::mem::take(&mut d.remittance);
+    e.structured_refs = std::mem::take(&mut d.refs);
     if d.exchange.is_some() {
-        e.exchange = d.exchange.clone();
+        e.exchange = d.exchange.take();
     }
     if d.bank_tx_code.is_some() {
-        e.bank_tx_code = d.bank_tx_code.clone();
+        e.bank_tx_code = d.bank_tx_code.take();
     }
     e.reversal = e.reversal || d.returned;
+}
+
+/// A date as `YYYY-MM-DD`, as `NaiveDate`'s `Display` writes it, without the formatter.
+fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let y = d.year();
+    if (0..=9999).contains(&y) {
+        format!("{y:04}-{:02}-{:02}", d.month(), d.day())
+    } else {
+        d.to_string()
+    }
 }
 
 /// Whether a batch can be split without double counting: the details add up to the
@@ -1574,7 +1588,7 @@ fn plan_split(
 /// The text of a captured element, for the payload hash: element names and values in
 /// document order.
 fn payload_text(t: &Tree, n: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(1024);
     let mut stack = vec![n];
     while let Some(x) = stack.pop() {
         let node = &t.nodes[x];
@@ -1875,5 +1889,13 @@ mod tests {
         let refused = events(doctype.as_bytes(), "doctype.xml", Threads::Two);
         assert!(refused.last().is_some_and(|e| e.starts_with("refused")));
         assert_same_events(doctype.as_bytes(), "doctype.xml");
+    }
+
+    #[test]
+    fn dates_in_content_keys_are_written_as_before() {
+        for (y, m, d) in [(2026, 11, 20), (999, 1, 2), (0, 12, 31), (9999, 2, 28)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(date), date.to_string());
+        }
     }
 }
