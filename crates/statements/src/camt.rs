@@ -599,38 +599,49 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
         }
     }
 
-    /// Moves the machine, and the statement it is reading, to a second thread.
+    /// Moves the machine, and the statement it is reading, to a second thread. When no
+    /// thread can be started (a limit on threads), everything stays on this one.
     fn start_pipe(&mut self) {
-        let Some(mut machine) = self.machine.take() else {
-            return;
-        };
         let (to_worker, inbox) = std::sync::mpsc::sync_channel::<Vec<Step>>(IN_FLIGHT);
         let (outbox, from_worker) = std::sync::mpsc::channel::<Done>();
-        let mut open = self.rep.open.take();
+        // The machine is handed over once the thread runs, so it is not lost if it cannot.
+        let (hand_over, handed) = std::sync::mpsc::sync_channel::<(Machine<'o>, Option<Tally>)>(1);
         let options = self.rep.options;
-        let worker = self.scope.spawn(move || {
-            for mut batch in inbox {
-                let mut events = Vec::with_capacity(batch.len() * 2);
-                let mut trees = Vec::with_capacity(batch.len());
-                {
-                    let mut sink = |e: Delivered| events.push(e);
-                    let mut rep = Reporter {
-                        options,
-                        sink: &mut sink,
-                        open: open.take(),
-                        entry: None,
-                    };
-                    for step in batch.drain(..) {
-                        trees.extend(machine.step(step, &mut rep));
+        let spawned = std::thread::Builder::new()
+            .name("camt-entries".into())
+            .spawn_scoped(self.scope, move || {
+                let (mut machine, mut open) = handed.recv().ok()?;
+                for mut batch in inbox {
+                    let mut events = Vec::with_capacity(batch.len() * 2);
+                    let mut trees = Vec::with_capacity(batch.len());
+                    {
+                        let mut sink = |e: Delivered| events.push(e);
+                        let mut rep = Reporter {
+                            options,
+                            sink: &mut sink,
+                            open: open.take(),
+                            entry: None,
+                        };
+                        for step in batch.drain(..) {
+                            trees.extend(machine.step(step, &mut rep));
+                        }
+                        open = rep.open.take();
                     }
-                    open = rep.open.take();
+                    if outbox.send((events, trees, batch)).is_err() {
+                        break;
+                    }
                 }
-                if outbox.send((events, trees, batch)).is_err() {
-                    break;
-                }
-            }
-            open
-        });
+                open
+            });
+        let Ok(worker) = spawned else {
+            self.threads = Threads::One;
+            return;
+        };
+        let Some(machine) = self.machine.take() else {
+            return;
+        };
+        // The thread waits for this message; it cannot have stopped before it.
+        let _ = hand_over.send((machine, self.rep.open.take()));
         self.pipe = Some(Pipe {
             to_worker,
             from_worker,
