@@ -12,7 +12,7 @@ use arsync_model::{
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 /// A row that was not read, and why.
@@ -82,13 +82,30 @@ pub fn read_items(source: Source<'_>, options: &SheetOptions) -> Result<ItemsFil
 }
 
 /// Reads a sheet whose kind of rows is known (see [`read_items`]).
+///
+/// xlsx and xlsb sheets are mapped while they are read: calamine's cell stream runs on a
+/// second thread and hands over batches of rows, so the rows become records while the
+/// rest of the sheet is still being inflated and parsed. The records and problems are
+/// the same, in the same order, as [`read_table`] followed by
+/// [`read_items_from_table_as`], which is what every other format takes.
 pub fn read_items_as(
     source: Source<'_>,
     options: &SheetOptions,
     kind: SheetKind,
 ) -> Result<ItemsFile, SheetsError> {
-    let table = read_table(source, options)?;
-    read_items_from_table_as(&table, options, kind)
+    let streamed = crate::stream::stream_rows(
+        source,
+        options,
+        |head| Mapper::new(head, options, kind),
+        |mapper, row| mapper.push(row),
+    )?;
+    match streamed {
+        Some(mapper) => Ok(mapper.finish()),
+        None => {
+            let table = read_table(source, options)?;
+            read_items_from_table_as(&table, options, kind)
+        }
+    }
 }
 
 /// Maps an already read table (see [`read_items`]).
@@ -105,56 +122,100 @@ pub fn read_items_from_table_as(
     options: &SheetOptions,
     kind: SheetKind,
 ) -> Result<ItemsFile, SheetsError> {
-    let map = detect_columns(&table.headers, &options.columns).map_err(|missing| {
-        let (field, header) = missing
-            .into_iter()
-            .next()
-            .unwrap_or((Field::InvoiceNumber, String::new()));
-        SheetsError::MappedColumnNotFound {
-            file: table.file.clone(),
-            sheet: table.sheet.clone(),
-            field: field.to_string(),
-            header,
-            headers: table.headers.clone(),
-        }
-    })?;
-    let payments_sheet = match kind {
-        SheetKind::Payments => true,
-        SheetKind::OpenItems => false,
-        SheetKind::Auto => map.looks_like_payments(),
-    };
-    let missing = if payments_sheet {
-        map.missing_for_payments(options.default_currency.is_some())
-    } else {
-        map.missing_for_items(options.default_currency.is_some())
-    };
-    if !missing.is_empty() {
-        return Err(SheetsError::MissingColumns {
-            file: table.file.clone(),
-            sheet: table.sheet.clone(),
-            missing,
-            headers: table.headers.clone(),
-        });
-    }
-    let mut out = ItemsFile::default();
-    let mut parties: BTreeMap<String, usize> = BTreeMap::new();
-    let mut numbers: BTreeMap<String, usize> = BTreeMap::new();
-    let mut pending_payments: Vec<PendingPayment> = Vec::new();
+    let mut mapper = Mapper::new(table, options, kind)?;
     for row in &table.rows {
-        let reader = RowReader {
-            table,
-            row,
-            map: &map,
+        mapper.push(row);
+    }
+    Ok(mapper.finish())
+}
+
+/// Turns the rows under one header into records, one row at a time, remembering what
+/// later rows are checked against (numbers already used, customers already seen).
+pub(crate) struct Mapper<'o> {
+    /// The table's file, sheet and headers; its rows are not kept here.
+    head: Table,
+    map: ColumnMap,
+    options: &'o SheetOptions,
+    payments_sheet: bool,
+    out: ItemsFile,
+    parties: HashMap<String, usize>,
+    numbers: HashMap<String, usize>,
+    pending_payments: Vec<PendingPayment>,
+}
+
+impl<'o> Mapper<'o> {
+    /// Checks the columns under `table`'s header (its rows are not read).
+    pub(crate) fn new(
+        table: &Table,
+        options: &'o SheetOptions,
+        kind: SheetKind,
+    ) -> Result<Self, SheetsError> {
+        let map = detect_columns(&table.headers, &options.columns).map_err(|missing| {
+            let (field, header) = missing
+                .into_iter()
+                .next()
+                .unwrap_or((Field::InvoiceNumber, String::new()));
+            SheetsError::MappedColumnNotFound {
+                file: table.file.clone(),
+                sheet: table.sheet.clone(),
+                field: field.to_string(),
+                header,
+                headers: table.headers.clone(),
+            }
+        })?;
+        let payments_sheet = match kind {
+            SheetKind::Payments => true,
+            SheetKind::OpenItems => false,
+            SheetKind::Auto => map.looks_like_payments(),
+        };
+        let missing = if payments_sheet {
+            map.missing_for_payments(options.default_currency.is_some())
+        } else {
+            map.missing_for_items(options.default_currency.is_some())
+        };
+        if !missing.is_empty() {
+            return Err(SheetsError::MissingColumns {
+                file: table.file.clone(),
+                sheet: table.sheet.clone(),
+                missing,
+                headers: table.headers.clone(),
+            });
+        }
+        Ok(Self {
+            head: Table {
+                file: table.file.clone(),
+                sheet: table.sheet.clone(),
+                header_row: table.header_row,
+                headers: table.headers.clone(),
+                rows: Vec::new(),
+            },
+            map,
             options,
             payments_sheet,
+            out: ItemsFile::default(),
+            parties: HashMap::new(),
+            numbers: HashMap::new(),
+            pending_payments: Vec::new(),
+        })
+    }
+
+    /// Reads one data row into a record or a problem.
+    pub(crate) fn push(&mut self, row: &Row) {
+        let reader = RowReader {
+            table: &self.head,
+            row,
+            map: &self.map,
+            options: self.options,
+            payments_sheet: self.payments_sheet,
         };
         if reader.is_totals_row() {
-            continue;
+            return;
         }
+        let out = &mut self.out;
         match reader.read() {
             Ok(record) => {
                 if let Some(id) = reader.customer_id()
-                    && !parties.contains_key(&id)
+                    && !self.parties.contains_key(&id)
                     && let Some(mut party) = reader.party()
                 {
                     // The currency of a customer's first document is taken as theirs.
@@ -163,12 +224,13 @@ pub fn read_items_from_table_as(
                         Record::CreditNote(c) => c.currency,
                         Record::Payment(p) => p.amount.currency,
                     });
-                    parties.insert(party.origin.external_id.clone(), out.parties.len());
+                    self.parties
+                        .insert(party.origin.external_id.clone(), out.parties.len());
                     out.parties.push(party);
                 }
                 match record {
                     Record::Invoice(inv) => {
-                        if let Some(first) = numbers.get(&inv.number) {
+                        if let Some(first) = self.numbers.get(&inv.number) {
                             out.problems.push(reader.problem(
                                 Field::InvoiceNumber,
                                 &inv.number,
@@ -176,12 +238,12 @@ pub fn read_items_from_table_as(
                                 "give each document its own number; this row was skipped",
                             ));
                         } else {
-                            numbers.insert(inv.number.clone(), row.number);
+                            self.numbers.insert(inv.number.clone(), row.number);
                             out.invoices.push(inv);
                         }
                     }
                     Record::CreditNote(cn) => {
-                        if let Some(first) = numbers.get(&cn.number) {
+                        if let Some(first) = self.numbers.get(&cn.number) {
                             out.problems.push(reader.problem(
                                 Field::InvoiceNumber,
                                 &cn.number,
@@ -189,23 +251,27 @@ pub fn read_items_from_table_as(
                                 "give each document its own number; this row was skipped",
                             ));
                         } else {
-                            numbers.insert(cn.number.clone(), row.number);
+                            self.numbers.insert(cn.number.clone(), row.number);
                             out.credit_notes.push(cn);
                         }
                     }
-                    Record::Payment(p) => pending_payments.push(p),
+                    Record::Payment(p) => self.pending_payments.push(p),
                 }
             }
             Err(problem) => out.problems.push(*problem),
         }
     }
-    out.payments = settle_payments(
-        pending_payments,
-        &out.invoices,
-        &options.connection,
-        payments_sheet,
-    );
-    Ok(out)
+
+    /// Gives the payments their ids and allocations, now that every invoice is known.
+    pub(crate) fn finish(mut self) -> ItemsFile {
+        self.out.payments = settle_payments(
+            self.pending_payments,
+            &self.out.invoices,
+            &self.options.connection,
+            self.payments_sheet,
+        );
+        self.out
+    }
 }
 
 enum Record {
@@ -235,6 +301,9 @@ fn settle_payments(
     connection: &str,
     payments_sheet: bool,
 ) -> Vec<Payment> {
+    if pending.is_empty() {
+        return Vec::new();
+    }
     let by_number: BTreeMap<&str, &Invoice> =
         invoices.iter().map(|i| (i.number.as_str(), i)).collect();
     let mut used_ids: BTreeSet<String> = BTreeSet::new();

@@ -36,6 +36,7 @@ mod date;
 mod error;
 mod guard;
 mod items;
+mod stream;
 mod table;
 
 pub use amount::{DecimalHint, ParsedAmount, parse_amount, parse_amount_with_currency};

@@ -103,7 +103,7 @@ impl Source<'_> {
         }
     }
 
-    fn extension(&self) -> String {
+    pub(crate) fn extension(&self) -> String {
         let name = match self {
             Source::Path(p) => p.to_string_lossy().into_owned(),
             Source::Bytes { name, .. } => (*name).to_owned(),
@@ -251,8 +251,20 @@ pub fn read_table(source: Source<'_>, options: &SheetOptions) -> Result<Table, S
 }
 
 fn find_header_row(grid: &[Vec<Cell>]) -> Option<usize> {
+    best_header_row(
+        grid.iter()
+            .enumerate()
+            .map(|(i, cells)| (i, cells.as_slice())),
+    )
+}
+
+/// Among the rows (index, cells) in sheet order, the first of those among the first 30
+/// with the most recognised headers, at least two.
+pub(crate) fn best_header_row<'c>(
+    rows: impl Iterator<Item = (usize, &'c [Cell])>,
+) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
-    for (i, row) in grid.iter().take(30).enumerate() {
+    for (i, row) in rows.take_while(|(i, _)| *i < HEADER_SEARCH_ROWS) {
         let texts: Vec<String> = row
             .iter()
             .filter_map(|c| match c {
@@ -267,6 +279,9 @@ fn find_header_row(grid: &[Vec<Cell>]) -> Option<usize> {
     }
     best.map(|(i, _)| i)
 }
+
+/// How far down the header row is looked for.
+pub(crate) const HEADER_SEARCH_ROWS: usize = 30;
 
 fn read_workbook(
     source: Source<'_>,
@@ -289,7 +304,7 @@ fn read_workbook(
 
 /// Refuses a zip-based workbook that decompresses beyond the limit, before calamine
 /// inflates any of it.
-fn check_size(source: Source<'_>, file: &str) -> Result<(), SheetsError> {
+pub(crate) fn check_size(source: Source<'_>, file: &str) -> Result<(), SheetsError> {
     if !guard::is_zip_format(&source.extension()) {
         return Ok(());
     }
@@ -304,7 +319,7 @@ fn check_size(source: Source<'_>, file: &str) -> Result<(), SheetsError> {
     }
 }
 
-fn open_error(file: &str, e: impl std::fmt::Display) -> SheetsError {
+pub(crate) fn open_error(file: &str, e: impl std::fmt::Display) -> SheetsError {
     SheetsError::Open {
         file: file.to_owned(),
         reason: e.to_string(),
@@ -399,7 +414,7 @@ impl<'a> SparseGrid<'a> {
     }
 }
 
-fn pick_sheet_name<RS: std::io::Read + std::io::Seek>(
+pub(crate) fn pick_sheet_name<RS: std::io::Read + std::io::Seek>(
     book: &calamine::Sheets<RS>,
     file: &str,
     options: &SheetOptions,
@@ -427,6 +442,9 @@ pub(crate) fn decimal_from_f64(value: f64) -> Option<Decimal> {
     if !value.is_finite() {
         return None;
     }
+    if let Some(d) = cents(value) {
+        return Some(d);
+    }
     // The shortest text that reads back as the same double: when it has at most 15
     // significant digits it is also the 15-digit rounding (the double lies within half a
     // unit in the 17th digit of it), and it is much cheaper to make than `{:.14e}`.
@@ -439,6 +457,21 @@ pub(crate) fn decimal_from_f64(value: f64) -> Option<Decimal> {
     }
     let text = format!("{value:.14e}");
     Decimal::from_scientific(&text).ok().map(|d| d.normalize())
+}
+
+/// Most numbers in a ledger are amounts in whole cents: when `value` is exactly the double
+/// that typing `k/100` gives, that is its 15-digit reading, found without any text. With
+/// |k| < 10^15, k/100 has at most 15 significant digits, and the double lies within half
+/// a unit in its 17th digit of it, so rounding the double to 15 digits gives k/100 back.
+fn cents(value: f64) -> Option<Decimal> {
+    let k = (value * 100.0).round();
+    if k.abs() >= 1e15 || (k / 100.0).to_bits() != value.to_bits() {
+        return None;
+    }
+    // k is a whole number below 2^53 here, so the conversion is exact.
+    let mut d = Decimal::try_from(k).ok()?;
+    d.set_scale(2).ok()?;
+    Some(d.normalize())
 }
 
 /// `value` in its shortest round-trip form, written into `buffer` without allocating;
@@ -496,7 +529,7 @@ fn cell_from_data(data: &Data) -> Cell {
 
 /// A cell streamed from an xlsx or xlsb sheet; strings are taken without a copy of
 /// calamine's shared-string table entry.
-fn cell_from_ref(data: &calamine::DataRef<'_>) -> Cell {
+pub(crate) fn cell_from_ref(data: &calamine::DataRef<'_>) -> Cell {
     match data {
         calamine::DataRef::SharedString(s) => Cell::Text(s.trim().to_owned()),
         calamine::DataRef::String(s) => Cell::Text(s.trim().to_owned()),
@@ -650,6 +683,22 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_quick_reading_of_a_double_agrees_with_excels_15_digits(value in proptest::num::f64::NORMAL) {
+            let slow = Decimal::from_scientific(&format!("{value:.14e}")).ok().map(|d| d.normalize());
+            proptest::prop_assert_eq!(decimal_from_f64(value), slow);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn amounts_in_cents_and_their_neighbouring_doubles_read_as_excel_shows_them(
+            cents in -2_000_000_000_000_000i64..2_000_000_000_000_000,
+            nudge in -2i64..=2,
+        ) {
+            // The double that typing the amount gives, and the doubles next to it, which
+            // no typing gives and which must not be taken for whole cents.
+            let typed: f64 = Decimal::new(cents, 2).to_string().parse().unwrap();
+            let bits = typed.to_bits().checked_add_signed(nudge).unwrap();
+            let value = f64::from_bits(bits);
             let slow = Decimal::from_scientific(&format!("{value:.14e}")).ok().map(|d| d.normalize());
             proptest::prop_assert_eq!(decimal_from_f64(value), slow);
         }
