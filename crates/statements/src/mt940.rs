@@ -153,7 +153,7 @@ impl<'s, R: BufRead> Fields<'s, R> {
             while matches!(buf.last(), Some(b'\n' | b'\r')) {
                 buf.pop();
             }
-            if buf.iter().any(|b| matches!(b, 1 | 3)) {
+            if buf.contains(&1) || buf.contains(&3) {
                 buf.retain(|b| !matches!(b, 1 | 3));
             }
             let lossy;
@@ -823,7 +823,7 @@ fn read_61(text: &str) -> Result<Line61<'_>, (&'static str, String)> {
     };
     out.tx_type = after.get(..tx_len).unwrap_or("");
     let refs = after.get(tx_len..).unwrap_or("");
-    match refs.find("//") {
+    match refs.as_bytes().windows(2).position(|w| w == b"//") {
         Some(i) => {
             out.customer_ref = refs[..i].trim();
             let br = refs[i + 2..].trim();
@@ -943,7 +943,7 @@ fn is_german_structured(s: &str) -> bool {
 /// ?60..?63 purpose lines?30 BLZ/BIC?31 account/IBAN?32..?33 name?34 return code`.
 fn read_german(s: &str, info: &mut Info) {
     info.code = Some(s[..3].to_owned());
-    let mut purpose = String::new();
+    let mut purpose = String::with_capacity(s.len());
     let mut name = String::new();
     for part in s[4..].split('?') {
         if part.len() < 2 || !part.is_char_boundary(2) {
@@ -964,7 +964,7 @@ fn read_german(s: &str, info: &mut Info) {
             _ => {}
         }
     }
-    info.counterparty.name = non_empty(&name);
+    info.counterparty.name = non_empty_owned(name);
     // SEPA keywords inside the purpose text.
     const KEYWORDS: [&str; 12] = [
         "EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+",
@@ -1068,21 +1068,14 @@ fn digit(v: u32) -> char {
 
 /// Whether text could hold a reference `recognise_refs` finds: an `RF` creditor reference
 /// or a 27-digit Swiss QR reference. Text with neither `rf` nor 27 digits in a row holds
-/// none, and most remittance lines are such text.
-fn may_hold_ref(b: &[u8]) -> bool {
-    may_hold_ref_in(b.iter().copied())
-}
-
-/// [`may_hold_ref`] over lines run together.
-fn may_hold_ref_joined(lines: &[String]) -> bool {
-    may_hold_ref_in(lines.iter().flat_map(|l| l.bytes()))
-}
-
-fn may_hold_ref_in(bytes: impl Iterator<Item = u8>) -> bool {
+/// none, and most remittance text is such text.
+fn may_hold_ref(bytes: impl Iterator<Item = u8>) -> bool {
     let mut prev = 0u8;
     let mut digits = 0usize;
     for c in bytes {
-        if c.eq_ignore_ascii_case(&b'f') && prev.eq_ignore_ascii_case(&b'r') {
+        // ASCII letters in lower case; no other byte becomes 'r' or 'f'.
+        let lower = c | 0x20;
+        if lower == b'f' && prev == b'r' {
             return true;
         }
         if c.is_ascii_digit() {
@@ -1093,9 +1086,18 @@ fn may_hold_ref_in(bytes: impl Iterator<Item = u8>) -> bool {
         } else {
             digits = 0;
         }
-        prev = c;
+        prev = lower;
     }
     false
+}
+
+/// [`non_empty`] for a string already owned: kept as it is when it needs no trimming.
+fn non_empty_owned(s: String) -> Option<String> {
+    if s.trim().len() == s.len() {
+        (!s.is_empty()).then_some(s)
+    } else {
+        non_empty(&s)
+    }
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -1190,18 +1192,25 @@ fn read_entry(
     remittance.extend(l61.supplementary.iter().map(|l| (*l).to_owned()));
     remittance.append(&mut info.remittance);
     let mut structured_refs = Vec::new();
-    for line in &remittance {
-        if may_hold_ref(line.as_bytes()) {
+    // What a line holds, the lines run together hold too: one look at them tells whether
+    // any reference can be there.
+    if may_hold_ref(remittance.iter().flat_map(|l| l.bytes())) {
+        for line in &remittance {
             structured_refs.extend(recognise_refs(line));
         }
-    }
-    // A reference may run over two lines: the lines are also read as one text.
-    if remittance.len() > 1 && may_hold_ref_joined(&remittance) {
+        // A reference may run over two lines: the lines are also read as one text.
         structured_refs.extend(recognise_refs(&remittance.concat()));
+        structured_refs.dedup();
     }
-    structured_refs.dedup();
     let bank_tx_code = match &info.code {
-        Some(c) => Some(format!("{}/{c}", l61.tx_type.trim())),
+        Some(c) => {
+            let t = l61.tx_type.trim();
+            let mut code = String::with_capacity(t.len() + 1 + c.len());
+            code.push_str(t);
+            code.push('/');
+            code.push_str(c);
+            Some(code)
+        }
         None => non_empty(l61.tx_type),
     };
     let Scratch {
@@ -1375,6 +1384,29 @@ mod tests {
         );
         assert_eq!(de.original, Some((None, dec!(100.00))));
         assert_eq!(de.charges, vec![(None, dec!(2.50), "COAM")]);
+    }
+
+    proptest::proptest! {
+        /// The quick look never hides a reference the full search would find.
+        #[test]
+        fn text_said_to_hold_no_reference_holds_none(
+            text in "([rRfF0-9 +/:]|RF18 5390 0754 7034|210000000003139471430009017|[a-z]{1,3}){0,12}"
+        ) {
+            if !may_hold_ref(text.bytes()) {
+                proptest::prop_assert!(recognise_refs(&text).is_empty(), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_quick_look_for_references_sees_rf_in_any_case_and_27_digits() {
+        assert!(may_hold_ref("ref RF18 5390".bytes()));
+        assert!(may_hold_ref("x rf18".bytes()));
+        assert!(may_hold_ref("210000000003139471430009017".bytes()));
+        assert!(!may_hold_ref(
+            "21000000000313947143000901 Invoice 4711".bytes()
+        ));
+        assert!(!may_hold_ref("SVWZ+Invoice INV-00000001".bytes()));
     }
 
     #[test]
