@@ -11,7 +11,9 @@
 //! its invoice stream: first a page of one invoice (the call's own cost: crossing the C ABI
 //! or the pipe to the `arsync-plugin-host` child, JSON both ways, the runtime's page
 //! checks), then pages of 100 invoices (what a record adds). The plugin host is found next
-//! to this executable's folder, as arsync finds it, or through `ARSYNC_PLUGIN_HOST`.
+//! to this executable's folder, as arsync finds it, or through `ARSYNC_PLUGIN_HOST`. Last,
+//! it times what discovery pays per library: reading the manifest in a fresh plugin host
+//! child (start, load, `ready`, kill), 50 times.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use arsync_runtime::{Isolation, LoadOptions, PluginHandle, load};
@@ -44,7 +46,48 @@ fn main() -> ExitCode {
             }
         }
     }
+    match manifest_reads(Path::new(library), 50) {
+        Ok(line) => println!("{line}"),
+        Err(e) => {
+            eprintln!("{library} (manifest): {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     ExitCode::SUCCESS
+}
+
+/// What discovery costs per library: the manifest read in a fresh plugin host child.
+fn manifest_reads(library: &Path, reads: u32) -> Result<String, arsync_runtime::RuntimeError> {
+    let library =
+        std::fs::canonicalize(library).map_err(|source| arsync_runtime::RuntimeError::Io {
+            path: library.to_path_buf(),
+            source,
+        })?;
+    let Some(host) = arsync_runtime::process::find_plugin_host() else {
+        return Err(arsync_runtime::RuntimeError::HostProcess {
+            plugin: library.display().to_string(),
+            reason: "arsync-plugin-host was not found".into(),
+        });
+    };
+    let command = arsync_runtime::process::HostCommand::new(host);
+    let mut samples = Vec::new();
+    for _ in 0..reads {
+        let one = Instant::now();
+        arsync_runtime::process::read_manifest(
+            &library,
+            &command,
+            arsync_runtime::DISCOVERY_TIMEOUT,
+        )?;
+        samples.push(one.elapsed());
+    }
+    samples.sort();
+    let median = samples.get(samples.len() / 2).copied().unwrap_or_default();
+    let worst = samples.last().copied().unwrap_or_default();
+    Ok(format!(
+        "manifest read in a plugin host child: {reads} reads; median {:.2} ms, max {:.2} ms",
+        micros(median) / 1000.0,
+        micros(worst) / 1000.0,
+    ))
 }
 
 fn measure(
