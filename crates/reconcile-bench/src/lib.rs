@@ -30,4 +30,7 @@ pub use generate::{Case, CaseSpec, CompanyAccount, Pattern, Truth, generate, rf_
 pub use measure::{
     PatternRow, QualityReport, measure, read_truth_csv, receipts_of, score, score_export, truth_csv,
 };
-pub use scale::{ScaleFigures, hash_join, peak_rss_kib, scale_run};
+pub use scale::{
+    ScaleFigures, ScaleOptions, cpu_ms, hash_join, json_digest, peak_rss_kib, scale_run,
+    scale_run_with,
+};

@@ -9,7 +9,7 @@
 use anyhow::{Context, Result, bail};
 use arsync_reconcile::Settings;
 use arsync_reconcile_bench::{
-    Case, CaseSpec, QualityReport, ScaleFigures, generate, measure, scale_run,
+    Case, CaseSpec, QualityReport, ScaleFigures, ScaleOptions, generate, measure, scale_run_with,
 };
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -67,6 +67,9 @@ enum Verb {
         /// Only generate and run the hash-join floor, not the matcher.
         #[arg(long)]
         floor_only: bool,
+        /// Also print a digest of each outcome (after timing), to compare two builds.
+        #[arg(long)]
+        digest: bool,
     },
 }
 
@@ -138,20 +141,27 @@ fn through_files(_: &Case, _: &std::path::Path, _: &Settings) -> Result<()> {
     bail!("--files needs the `files` feature; build without --no-default-features")
 }
 
-fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool) -> Result<()> {
+fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool, digest: bool) -> Result<()> {
     if single {
         let [n] = items else {
             bail!("--single runs exactly one size; give one number to --items");
         };
-        let figures = scale_run(seed, *n, !floor_only)?;
+        let figures = scale_run_with(
+            seed,
+            *n,
+            ScaleOptions {
+                with_matcher: !floor_only,
+                digest,
+            },
+        )?;
         out(&format!("{}\n", serde_json::to_string(&figures)?))?;
         return Ok(());
     }
     let exe = std::env::current_exe().context("finding this program to run each size")?;
     out(
-        "| items | receipts | generate | reconcile | µs/receipt | peak RSS | RSS before matching | hash join | join hits | auto | suggested | unmatched | precision | recall |\n",
+        "| items | receipts | generate | reconcile | reconcile CPU | µs/receipt | peak RSS | RSS before matching | hash join | join hits | auto | suggested | unmatched | precision | recall |\n",
     )?;
-    out("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")?;
+    out("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")?;
     for n in items {
         let mut command = Command::new(&exe);
         command.args([
@@ -164,6 +174,9 @@ fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool) -> Result<(
         ]);
         if floor_only {
             command.arg("--floor-only");
+        }
+        if digest {
+            command.arg("--digest");
         }
         let child = command
             .output()
@@ -187,8 +200,11 @@ fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool) -> Result<(
         let reconcile = f
             .reconcile_ms
             .map_or_else(|| "not run".into(), |ms| format!("{ms} ms"));
+        let cpu = f
+            .reconcile_cpu_ms
+            .map_or_else(|| "—".into(), |ms| format!("{ms} ms"));
         out(&format!(
-            "| {} | {} | {} ms | {reconcile} | {per} | {} | {} | {} ms | {} | {} | {} | {} | {} % | {} % |\n",
+            "| {} | {} | {} ms | {reconcile} | {cpu} | {per} | {} | {} | {} ms | {} | {} | {} | {} | {} % | {} % |\n",
             f.items,
             f.receipts,
             f.generate_ms,
@@ -202,6 +218,9 @@ fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool) -> Result<(
             f.precision.as_deref().unwrap_or("—"),
             f.recall.as_deref().unwrap_or("—"),
         ))?;
+        if let Some(d) = &f.outcome_digest {
+            out(&format!("outcome digest at {} items: {d}\n", f.items))?;
+        }
     }
     Ok(())
 }
@@ -240,6 +259,7 @@ fn main() -> Result<()> {
             seed,
             single,
             floor_only,
-        } => scale(&items, seed, single, floor_only),
+            digest,
+        } => scale(&items, seed, single, floor_only, digest),
     }
 }

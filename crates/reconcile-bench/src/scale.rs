@@ -27,6 +27,10 @@ pub struct ScaleFigures {
     pub generate_ms: u64,
     /// Milliseconds the matcher took (`reconcile`); `None` when only the floor was run.
     pub reconcile_ms: Option<u64>,
+    /// CPU time (user + system, all threads) the matcher took, milliseconds, from
+    /// /proc/self/stat at the kernel's 100 Hz tick; `None` where /proc is unavailable.
+    #[serde(default)]
+    pub reconcile_cpu_ms: Option<u64>,
     /// Milliseconds the hash join took.
     pub hash_join_ms: u64,
     /// Receipts the hash join found an item for.
@@ -45,6 +49,44 @@ pub struct ScaleFigures {
     pub precision: Option<String>,
     /// Recall at this size, percent, as a string.
     pub recall: Option<String>,
+    /// FNV-1a 64 digest of the whole outcome as JSON, in hex, when asked for: two builds of
+    /// the matcher decide identically on this case when their digests are equal.
+    #[serde(default)]
+    pub outcome_digest: Option<String>,
+}
+
+/// What a scale run does besides the floor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScaleOptions {
+    /// Run the matcher too (otherwise only the floor).
+    pub with_matcher: bool,
+    /// Digest the outcome after timing it (see [`ScaleFigures::outcome_digest`]).
+    pub digest: bool,
+}
+
+/// FNV-1a 64 over everything written to it.
+struct Fnv(u64);
+
+impl std::io::Write for Fnv {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for b in buf {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The FNV-1a 64 digest of a value's JSON, in hex.
+pub fn json_digest<T: Serialize>(value: &T) -> Result<String> {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    serde_json::to_writer(&mut h, value)
+        .map_err(|e| crate::error::BenchError::Export(format!("digesting the outcome: {e}")))?;
+    Ok(format!("{:016x}", h.0))
 }
 
 fn status_kib(field: &str) -> Option<u64> {
@@ -53,6 +95,18 @@ fn status_kib(field: &str) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix(field))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// User + system CPU time of this process (all its threads) in milliseconds, from
+/// /proc/self/stat (fields 14 and 15, in ticks of 10 ms, the kernel's `USER_HZ` on Linux).
+pub fn cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces; fields are counted after its closing parenthesis.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10)
 }
 
 /// The process's peak resident memory in KiB (`VmHWM`), where /proc is available.
@@ -92,6 +146,19 @@ pub fn hash_join(invoices: &[Invoice], receipts: &[Receipt]) -> usize {
 /// about equal in number), joined by the hash-join floor and, with `with_matcher`,
 /// reconciled once.
 pub fn scale_run(seed: u64, items: usize, with_matcher: bool) -> Result<ScaleFigures> {
+    scale_run_with(
+        seed,
+        items,
+        ScaleOptions {
+            with_matcher,
+            digest: false,
+        },
+    )
+}
+
+/// [`scale_run`] with options.
+pub fn scale_run_with(seed: u64, items: usize, options: ScaleOptions) -> Result<ScaleFigures> {
+    let with_matcher = options.with_matcher;
     let started = Instant::now();
     let mut spec = CaseSpec::new(seed, items);
     spec.paid_percent = 100;
@@ -123,6 +190,7 @@ pub fn scale_run(seed: u64, items: usize, with_matcher: bool) -> Result<ScaleFig
             receipts: n_receipts,
             generate_ms,
             reconcile_ms: None,
+            reconcile_cpu_ms: None,
             hash_join_ms,
             hash_join_hits,
             rss_before_kib,
@@ -132,6 +200,7 @@ pub fn scale_run(seed: u64, items: usize, with_matcher: bool) -> Result<ScaleFig
             unmatched: 0,
             precision: None,
             recall: None,
+            outcome_digest: None,
         });
     }
     let book = RateBook::new(rates);
@@ -146,16 +215,24 @@ pub fn scale_run(seed: u64, items: usize, with_matcher: bool) -> Result<ScaleFig
         rates: &book,
         memory: &memory,
     };
+    let cpu_before = cpu_ms();
     let matched = Instant::now();
     let outcome = reconcile(&input, &Settings::default())?;
     let reconcile_ms = Some(millis(matched.elapsed()));
+    let reconcile_cpu_ms = cpu_ms().zip(cpu_before).map(|(a, b)| a.saturating_sub(b));
     let peak = peak_rss_kib();
     let report: QualityReport = score(&truth, &outcome);
+    let outcome_digest = if options.digest {
+        Some(json_digest(&outcome)?)
+    } else {
+        None
+    };
     Ok(ScaleFigures {
         items,
         receipts: n_receipts,
         generate_ms,
         reconcile_ms,
+        reconcile_cpu_ms,
         hash_join_ms,
         hash_join_hits,
         rss_before_kib,
@@ -165,5 +242,6 @@ pub fn scale_run(seed: u64, items: usize, with_matcher: bool) -> Result<ScaleFig
         unmatched: outcome.unmatched.len(),
         precision: report.total.precision().map(|d| d.to_string()),
         recall: report.total.recall().map(|d| d.to_string()),
+        outcome_digest,
     })
 }

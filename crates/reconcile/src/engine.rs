@@ -18,6 +18,7 @@ use crate::references::compact;
 use crate::residuals::{Ctx, Fit, NoPlan, Plan};
 use crate::subset;
 use arsync_model::{Currency, ItemKind, Money};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -165,11 +166,59 @@ impl Credits {
     }
 }
 
-/// Open invoices by currency and open amount, kept up to date as matches commit, so a
-/// receipt whose payer is unknown looks only at the items whose amount could fit it
-/// instead of at the whole book.
+/// Open invoices by currency and open amount, and within one amount by due date, kept up
+/// to date as matches commit, so a receipt whose payer is unknown finds the few open
+/// items whose amount fits it best without looking at every item of a common amount.
 struct AmountIndex {
-    by_currency: BTreeMap<Currency, BTreeSet<(Decimal, usize)>>,
+    by_currency: BTreeMap<Currency, BTreeMap<Decimal, Bucket>>,
+}
+
+/// The open invoices of one currency and open amount, by due date and item.
+type Bucket = BTreeSet<(NaiveDate, usize)>;
+
+/// One side of a currency's amounts, walked away from what the receipt pays: the distance
+/// of an amount from `center` is the gap `Engine::quick_fit` reports for its items.
+struct Side<'a> {
+    center: Decimal,
+    buckets: Box<dyn Iterator<Item = (&'a Decimal, &'a Bucket)> + 'a>,
+    head: Option<(Decimal, &'a Bucket)>,
+}
+
+impl<'a> Side<'a> {
+    fn new(
+        center: Decimal,
+        mut buckets: Box<dyn Iterator<Item = (&'a Decimal, &'a Bucket)> + 'a>,
+    ) -> Side<'a> {
+        let head = buckets.next().map(|(a, b)| ((*a - center).abs(), b));
+        Side {
+            center,
+            buckets,
+            head,
+        }
+    }
+
+    fn advance(&mut self) {
+        let center = self.center;
+        self.head = self.buckets.next().map(|(a, b)| ((*a - center).abs(), b));
+    }
+}
+
+/// Where open amounts of one currency could fit a receipt: from `lo` to `hi` (unbounded
+/// without), gaps measured from `center`.
+struct FitRange {
+    currency: Currency,
+    center: Decimal,
+    lo: Decimal,
+    hi: Option<Decimal>,
+}
+
+/// What the amount stage found for a receipt whose payer is unknown.
+struct Closest {
+    /// The closest fitting items as `(gap, days from due, item)`, best first.
+    fits: Vec<(Decimal, i64, usize)>,
+    /// How many items fit in all: exact below `MAX_AMOUNT_CANDIDATES`, at least that many
+    /// otherwise (only "one" or "more than one" is ever asked).
+    count: usize,
 }
 
 impl AmountIndex {
@@ -189,38 +238,47 @@ impl AmountIndex {
             self.by_currency
                 .entry(item.currency)
                 .or_default()
-                .insert((open, i));
+                .entry(open)
+                .or_default()
+                .insert((item.due, i));
         }
     }
 
     /// Item `i` went from `before` to `after` open.
     fn update(&mut self, book: &Book, i: usize, before: Decimal, after: Decimal) {
-        if let Some(set) = self.by_currency.get_mut(&book.items[i].currency) {
-            set.remove(&(before, i));
+        let item = &book.items[i];
+        if let Some(amounts) = self.by_currency.get_mut(&item.currency)
+            && let Some(bucket) = amounts.get_mut(&before)
+        {
+            bucket.remove(&(item.due, i));
+            if bucket.is_empty() {
+                amounts.remove(&before);
+            }
         }
         self.insert(book, i, after);
     }
 
-    /// Every open invoice whose open amount lies where `Engine::quick_fit` could accept it
-    /// for this receipt (a superset: `quick_fit` still decides), in item order.
-    fn near(
+    /// Where in each currency an open amount could fit this receipt: the currency, the
+    /// amount the gap is measured from, and the range `Engine::quick_fit` could accept (a
+    /// superset: `quick_fit` still decides). `None` when a converted amount overflows.
+    fn ranges(
         &self,
         engine: &Engine<'_>,
         p: &Prepared,
         rates: &mut BTreeMap<Currency, Option<Decimal>>,
-    ) -> Vec<usize> {
+    ) -> Option<Vec<FitRange>> {
         let r = &p.receipt;
         let settings = engine.ctx.settings;
         let slack = Decimal::ONE;
         let mut out = Vec::new();
-        for (c, set) in &self.by_currency {
+        for c in self.by_currency.keys() {
             let c = *c;
             let paid = if c == r.amount.currency {
                 Some(r.amount.amount)
             } else {
                 r.instructed.filter(|m| m.currency == c).map(|m| m.amount)
             };
-            let (lo, hi): (Decimal, Option<Decimal>) = if let Some(paid) = paid {
+            if let Some(paid) = paid {
                 // Short by nothing, by the fee tolerance, by the bank's charges or by a
                 // learned fee of any customer.
                 let mut extra = shortfall_bound(settings, c, paid);
@@ -236,10 +294,13 @@ impl AmountIndex {
                 {
                     extra = extra.map(|e| e.max(h.fee.amount));
                 }
-                (
-                    paid,
-                    extra.and_then(|e| paid.checked_add(e)?.checked_add(slack)),
-                )
+                let hi = extra.and_then(|e| paid.checked_add(e)?.checked_add(slack));
+                out.push(FitRange {
+                    currency: c,
+                    center: paid,
+                    lo: paid,
+                    hi,
+                });
             } else {
                 let rate = *rates.entry(c).or_insert_with(|| {
                     engine
@@ -253,10 +314,7 @@ impl AmountIndex {
                     continue;
                 };
                 // |paid · rate − open| ≤ open · band
-                let Some(x) = r.amount.amount.checked_mul(rate) else {
-                    out.extend(set.iter().map(|(_, i)| *i));
-                    continue;
-                };
+                let x = r.amount.amount.checked_mul(rate)?;
                 let band = settings.fx_band_percent / Decimal::ONE_HUNDRED;
                 let lo = x
                     .checked_div(Decimal::ONE + band)
@@ -267,16 +325,134 @@ impl AmountIndex {
                 } else {
                     None
                 };
-                (lo, hi)
+                out.push(FitRange {
+                    currency: c,
+                    center: x,
+                    lo,
+                    hi,
+                });
+            }
+        }
+        Some(out)
+    }
+
+    /// Every open invoice whose open amount lies where `Engine::quick_fit` could accept it
+    /// for this receipt (a superset: `quick_fit` still decides), in item order.
+    fn near(
+        &self,
+        engine: &Engine<'_>,
+        p: &Prepared,
+        rates: &mut BTreeMap<Currency, Option<Decimal>>,
+    ) -> Vec<usize> {
+        let ranges = self.ranges(engine, p, rates);
+        let mut out = Vec::new();
+        for (c, amounts) in &self.by_currency {
+            let all = || amounts.values().flat_map(|b| b.iter().map(|(_, i)| *i));
+            let Some(ranges) = &ranges else {
+                out.extend(all());
+                continue;
             };
+            let Some(&FitRange { lo, hi, .. }) = ranges.iter().find(|x| x.currency == *c) else {
+                continue;
+            };
+            let in_range = |b: &Bucket| b.iter().map(|(_, i)| *i).collect::<Vec<_>>();
             match hi {
                 Some(hi) if hi < lo => {}
-                Some(hi) => out.extend(set.range((lo, 0)..=(hi, usize::MAX)).map(|(_, i)| *i)),
-                None => out.extend(set.range((lo, 0)..).map(|(_, i)| *i)),
+                Some(hi) => out.extend(amounts.range(lo..=hi).flat_map(|(_, b)| in_range(b))),
+                None => out.extend(amounts.range(lo..).flat_map(|(_, b)| in_range(b))),
             }
         }
         out.sort_unstable();
         out
+    }
+
+    /// The `MAX_AMOUNT_CANDIDATES` fitting items closest to this receipt, ordered by gap,
+    /// then days from due, then item, exactly as if every item in range had been tried:
+    /// amounts are walked away from what the receipt pays (so the gap only grows) and,
+    /// within an amount, due dates away from the receipt's date. `None` when a converted
+    /// amount overflows (the caller then tries every item).
+    fn closest(
+        &self,
+        engine: &Engine<'_>,
+        p: &Prepared,
+        remaining: &[Decimal],
+        rates: &mut BTreeMap<Currency, Option<Decimal>>,
+    ) -> Option<Closest> {
+        let r = &p.receipt;
+        let ranges = self.ranges(engine, p, rates)?;
+        let mut sides: Vec<Side<'_>> = Vec::new();
+        for FitRange {
+            currency: c,
+            center,
+            lo,
+            hi,
+        } in ranges
+        {
+            let Some(amounts) = self.by_currency.get(&c) else {
+                continue;
+            };
+            if hi.is_some_and(|hi| hi < lo) {
+                continue;
+            }
+            let from = center.max(lo);
+            if lo < from {
+                sides.push(Side::new(center, Box::new(amounts.range(lo..from).rev())));
+            }
+            match hi {
+                Some(hi) if hi < from => {}
+                Some(hi) => sides.push(Side::new(center, Box::new(amounts.range(from..=hi)))),
+                None => sides.push(Side::new(center, Box::new(amounts.range(from..)))),
+            }
+        }
+        let k = MAX_AMOUNT_CANDIDATES;
+        let mut fits: Vec<(Decimal, i64, usize)> = Vec::new();
+        while fits.len() < k {
+            let Some(gap) = sides.iter().filter_map(|s| s.head.map(|h| h.0)).min() else {
+                break;
+            };
+            let need = k - fits.len();
+            let mut level: Vec<(Decimal, i64, usize)> = Vec::new();
+            for side in sides.iter_mut() {
+                let Some((g, bucket)) = side.head else {
+                    continue;
+                };
+                if g != gap {
+                    continue;
+                }
+                // Due dates on or after the receipt's date, and before it, merged by days.
+                let mut later = bucket.range((r.date, 0)..).peekable();
+                let mut earlier = bucket.range(..(r.date, 0)).rev().peekable();
+                let mut taken = 0usize;
+                let mut last_days: Option<i64> = None;
+                loop {
+                    let days_of = |d: NaiveDate| (r.date - d).num_days().abs();
+                    let next = match (later.peek(), earlier.peek()) {
+                        (Some(a), Some(b)) if days_of(a.0) <= days_of(b.0) => later.next(),
+                        (Some(_), Some(_)) => earlier.next(),
+                        (Some(_), None) => later.next(),
+                        (None, _) => earlier.next(),
+                    };
+                    let Some((due, i)) = next else {
+                        break;
+                    };
+                    let days = days_of(*due);
+                    if taken >= need && last_days.is_some_and(|l| days > l) {
+                        break;
+                    }
+                    if let Some(gap) = engine.quick_fit(p, *i, remaining, rates) {
+                        level.push((gap, days, *i));
+                        taken += 1;
+                        last_days = Some(days);
+                    }
+                }
+                side.advance();
+            }
+            level.sort_unstable();
+            level.truncate(need);
+            fits.extend(level);
+        }
+        let count = fits.len();
+        Some(Closest { fits, count })
     }
 }
 
@@ -384,6 +560,7 @@ impl Engine<'_> {
             cands.push((vec![h.item], Source::FuzzyReference));
         }
         let mut rates = BTreeMap::new();
+        let mut closest: Option<Closest> = None;
         let pool: Vec<usize> = match &ev.payer {
             Payer::Known { customer, .. } => book.customer_items[*customer].clone(),
             Payer::Ambiguous { customers, .. } => {
@@ -394,7 +571,15 @@ impl Engine<'_> {
                 v.sort_unstable();
                 v
             }
-            Payer::Unknown => index.near(self, p, &mut rates),
+            Payer::Unknown => match index.closest(self, p, remaining, &mut rates) {
+                // Only the closest few are scored, so only they are depended on.
+                Some(found) => {
+                    depends.extend(found.fits.iter().map(|f| f.2));
+                    closest = Some(found);
+                    Vec::new()
+                }
+                None => index.near(self, p, &mut rates),
+            },
         };
         let mut fits: Vec<(Decimal, i64, usize)> = Vec::new();
         for i in pool {
@@ -409,7 +594,11 @@ impl Engine<'_> {
         }
         // Many open items of one amount (subscriptions) would make every receipt score every
         // one of them; the closest few decide, and the count alone says it is not unique.
-        let amount_fits = fits.len();
+        let mut amount_fits = fits.len();
+        if let Some(found) = closest {
+            amount_fits = found.count;
+            fits = found.fits;
+        }
         if fits.len() > MAX_AMOUNT_CANDIDATES {
             fits.select_nth_unstable(MAX_AMOUNT_CANDIDATES - 1);
             fits.truncate(MAX_AMOUNT_CANDIDATES);
@@ -1330,4 +1519,146 @@ fn handle_reversal(engine: &Engine<'_>, rv: Receipt, credits: &mut Credits, outc
         receipt: rv,
         reason: UnmatchedReason::ReversalOfUnknown,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Memory, Settings};
+    use arsync_model::{DocumentStatus, FxRate, Invoice, Origin, Party, RateBook};
+    use proptest::prelude::*;
+
+    fn eur() -> Currency {
+        Currency::parse("EUR").unwrap()
+    }
+
+    fn day(n: i64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 9, 1).unwrap() + chrono::Duration::days(n)
+    }
+
+    fn invoice(k: usize, customer: usize, ccy: Currency, cents: i64, due: i64) -> Invoice {
+        Invoice {
+            origin: Origin::new("books", format!("I{k}")),
+            number: format!("INV-{k}"),
+            customer_id: format!("C{customer}"),
+            customer_name: None,
+            issue_date: day(due - 30),
+            due_date: day(due),
+            terms: None,
+            currency: ccy,
+            total: Decimal::new(cents, 2),
+            open_amount: Decimal::new(cents, 2),
+            book_rate: None,
+            home_total: None,
+            home_open: None,
+            payment_reference: None,
+            status: DocumentStatus::Open,
+        }
+    }
+
+    fn receipt(cents: i64, date: i64, instructed: Option<Money>) -> Receipt {
+        Receipt {
+            id: "B1".into(),
+            reference: "B1".into(),
+            source: crate::ReceiptSource::BankEntry {
+                account: "DE89370400440532013000".into(),
+                statement_id: None,
+            },
+            kind: ReceiptKind::Credit,
+            date: day(date),
+            amount: Money::new(Decimal::new(cents, 2), eur()),
+            pending: false,
+            customer_id: None,
+            payer_name: None,
+            payer_account: None,
+            remittance: Vec::new(),
+            structured_refs: Vec::new(),
+            end_to_end_id: None,
+            instructed,
+            bank_charges: None,
+        }
+    }
+
+    /// Every fitting item in range tried and ordered: what the amount stage did before it
+    /// walked the index.
+    fn exhaustive(
+        engine: &Engine<'_>,
+        index: &AmountIndex,
+        p: &Prepared,
+        remaining: &[Decimal],
+    ) -> (Vec<(Decimal, i64, usize)>, usize) {
+        let mut rates = BTreeMap::new();
+        let mut fits: Vec<(Decimal, i64, usize)> = index
+            .near(engine, p, &mut rates)
+            .into_iter()
+            .filter_map(|i| {
+                let gap = engine.quick_fit(p, i, remaining, &mut rates)?;
+                let days = (p.receipt.date - engine.book().items[i].due)
+                    .num_days()
+                    .abs();
+                Some((gap, days, i))
+            })
+            .collect();
+        let count = fits.len();
+        fits.sort_unstable();
+        fits.truncate(MAX_AMOUNT_CANDIDATES);
+        (fits, count)
+    }
+
+    proptest! {
+        /// Walking the amount index away from what the receipt pays finds exactly the
+        /// closest fitting items that trying every item in range finds, in the same order,
+        /// and the same answer to "is it the only one"; also after part of the book is paid.
+        #[test]
+        fn the_closest_amounts_are_those_an_exhaustive_search_finds(
+            items in proptest::collection::vec(
+                (0usize..3, 0usize..4, 0usize..7, -40i64..40, 0usize..4), 1..60),
+            paid_down in proptest::collection::vec(0usize..60, 0..10),
+            receipt_amount in 0usize..7,
+            receipt_day in -40i64..40,
+            instructed_usd in proptest::bool::ANY,
+        ) {
+            let amounts = [9_900_i64, 9_910, 9_925, 10_000, 10_130, 9_700, 10_200];
+            let ccys = ["EUR", "USD", "CHF", "GBP"].map(|c| Currency::parse(c).unwrap());
+            let parties: Vec<Party> = (0..3)
+                .map(|c| Party::new(Origin::new("books", format!("C{c}")), format!("Customer {c}")).unwrap())
+                .collect();
+            let invoices: Vec<Invoice> = items
+                .iter()
+                .enumerate()
+                .map(|(k, (c, ccy, a, due, _))| invoice(k, *c, ccys[*ccy], amounts[*a], *due))
+                .collect();
+            let rates = RateBook::new([
+                FxRate::new(eur(), ccys[1], day(-100), Decimal::new(11, 1), "ecb").unwrap(),
+                FxRate::new(eur(), ccys[2], day(-100), Decimal::new(98, 2), "ecb").unwrap(),
+            ]);
+            let book = Book::new(day(200), &parties, &invoices, &[]);
+            let memory = Memory::default();
+            let settings = Settings::default();
+            let engine = Engine {
+                ctx: Ctx { book: &book, rates: &rates, memory: &memory, settings: &settings, home: eur() },
+            };
+            let mut remaining: Vec<Decimal> = book.items.iter().map(|i| i.open).collect();
+            let mut index = AmountIndex::new(&book, &remaining);
+            for k in paid_down {
+                if k < remaining.len() {
+                    let before = remaining[k];
+                    let after = if items[k].4 == 0 { Decimal::ZERO } else { before - Decimal::new(25, 2) };
+                    remaining[k] = after;
+                    index.update(&book, k, before, after);
+                }
+            }
+            let instructed = instructed_usd.then(|| Money::new(Decimal::new(amounts[receipt_amount], 2), ccys[1]));
+            let r = receipt(amounts[receipt_amount], receipt_day, instructed);
+            let p = Prepared {
+                evidence: crate::candidates::gather(&r, &book, &memory),
+                receipt: r,
+            };
+            let (want, count) = exhaustive(&engine, &index, &p, &remaining);
+            let got = index.closest(&engine, &p, &remaining, &mut BTreeMap::new()).unwrap();
+            prop_assert_eq!(&got.fits, &want);
+            prop_assert_eq!(got.count == 1, count == 1);
+            prop_assert_eq!(got.count == 0, count == 0);
+        }
+    }
 }
