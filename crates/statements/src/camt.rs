@@ -272,7 +272,30 @@ fn money_at(t: &Tree, n: usize, path: &str) -> Option<Money> {
 fn date_at(t: &Tree, n: usize, element: &str) -> Option<NaiveDate> {
     let d = t.child(n, element)?;
     let s = t.first_text(d, &["Dt", "DtTm"])?;
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+    ymd(s.get(..10)?)
+}
+
+/// A `YYYY-MM-DD` date. The plain form is read directly (this runs for every date of
+/// every entry); anything else goes to chrono's parser, which decides as before.
+fn ymd(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r).and_then(|d| {
+            d.iter().try_fold(0u32, |acc, c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
+        })
+    };
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10))
+        && let Ok(y) = i32::try_from(y)
+        && let Some(date) = NaiveDate::from_ymd_opt(y, m, d)
+    {
+        return Some(date);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 /// Paths to the other party of a transaction.
@@ -961,11 +984,7 @@ fn absorb(
     match tree.nodes[0].name.as_str() {
         "Id" => st.id = Some(tree.nodes[0].text.trim().to_owned()),
         "CreDtTm" => {
-            st.created = tree.nodes[0]
-                .text
-                .trim()
-                .get(..10)
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            st.created = tree.nodes[0].text.trim().get(..10).and_then(ymd);
         }
         "Acct" => {
             st.currency = tree
@@ -1907,6 +1926,33 @@ mod tests {
         for (y, m, d) in [(2026, 11, 20), (999, 1, 2), (0, 12, 31), (9999, 2, 28)] {
             let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
             assert_eq!(iso_date(date), date.to_string());
+        }
+    }
+
+    proptest::proptest! {
+        /// The direct date reader accepts and refuses exactly what chrono's does.
+        #[test]
+        fn dates_are_read_as_chrono_reads_them(y in 0u32..10_000, m in 0u32..14, d in 0u32..33) {
+            let text = format!("{y:04}-{m:02}-{d:02}");
+            proptest::prop_assert_eq!(ymd(&text), NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok());
+        }
+    }
+
+    #[test]
+    fn dates_in_other_forms_still_go_to_chrono() {
+        for text in [
+            "2026-1-05",
+            "+2026-11-2",
+            "2026-11-20",
+            "2026-02-30",
+            "20261120",
+            "",
+        ] {
+            assert_eq!(
+                ymd(text),
+                NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+                "{text}"
+            );
         }
     }
 }
