@@ -415,3 +415,34 @@ impl PluginHandle for InProcessPlugin {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_that_outlasts_the_timeout_frees_the_caller_and_later_jobs_queue_behind_it() {
+        let jobs = start_worker("slow", Path::new("/plugins/libslow.so")).unwrap();
+        let started = std::time::Instant::now();
+        let answer = run_on(&jobs, Duration::from_millis(50), |_| {
+            std::thread::sleep(Duration::from_millis(400));
+            1
+        });
+        assert!(matches!(answer, Ok(None)), "timed out");
+        assert!(started.elapsed() < Duration::from_millis(300));
+        // The worker is still busy with the first job, so the next one waits its turn: this is
+        // why a stuck plugin refuses calls instead of queueing them.
+        assert!(matches!(
+            run_on(&jobs, Duration::from_millis(50), |_| 2),
+            Ok(None)
+        ));
+        assert_eq!(run_on(&jobs, Duration::from_secs(5), |_| 3), Ok(Some(3)));
+    }
+
+    #[test]
+    fn a_job_answers_with_the_instance_slot_it_was_given() {
+        let jobs = start_worker("quick", Path::new("/plugins/libquick.so")).unwrap();
+        let answer = run_on(&jobs, Duration::from_secs(5), |instance| instance.is_none());
+        assert_eq!(answer, Ok(Some(true)));
+    }
+}
