@@ -7,7 +7,8 @@
 //! while the rest are listed as usual. Only when no plugin host can be found are manifests
 //! read in-process (on a throwaway thread, still within the timeout), and then the log and
 //! every problem say so. Answers are cached for the life of the process by path, size and
-//! modification time, so a sync with many connections starts each child once.
+//! modification time, so a sync with many connections starts each child once; a library that
+//! failed (a timeout included) is read again only once its file changes or arsync restarts.
 
 use crate::RuntimeError;
 use crate::process::{self, HostCommand};
