@@ -354,47 +354,6 @@ fn date_cells_of_a_1904_workbook_are_read_in_its_own_date_system() {
     );
 }
 
-fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-#[test]
-fn the_shipped_ods_xls_and_csv_fixtures_read_alike() {
-    let mut seen = Vec::new();
-    for name in ["open_items.ods", "open_items.xls", "open_items.csv"] {
-        let path = fixture(name);
-        let options = SheetOptions {
-            date_order: DateOrder::Dmy,
-            ..SheetOptions::default()
-        };
-        let f = read_items(Source::Path(&path), &options).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let summary: Vec<(String, NaiveDate, NaiveDate, String, String, String)> = f
-            .invoices
-            .iter()
-            .map(|i| {
-                (
-                    i.number.clone(),
-                    i.issue_date,
-                    i.due_date,
-                    i.total.normalize().to_string(),
-                    i.open_amount.normalize().to_string(),
-                    i.currency.to_string(),
-                )
-            })
-            .collect();
-        // The fixture has one row with an impossible date, reported in every format.
-        assert_eq!(f.problems.len(), 1, "{name}: {:?}", f.problems);
-        assert_eq!(f.problems[0].field, Some(Field::DueDate), "{name}");
-        assert_eq!(f.credit_notes.len(), 1, "{name}");
-        seen.push(summary);
-    }
-    assert_eq!(seen[0], seen[1]);
-    assert_eq!(seen[1], seen[2]);
-    assert_eq!(seen[0].len(), 4);
-}
-
 fn status(number: &str, days: i64, open: &str, ccy: &str) -> OverdueStatus {
     OverdueStatus {
         connection: "books".into(),
