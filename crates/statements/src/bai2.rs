@@ -11,8 +11,9 @@
 
 use crate::fields::{Reporter, account_from};
 use crate::keys::KeyMaker;
-use crate::{Balance, Check, CheckKind, ParseOptions, Position, Statement};
+use crate::{Balance, Check, CheckKind, ParseOptions, Position, Statement, StatementError};
 use arsync_model::{BankEntry, Counterparty, Currency, Decimal, EntryStatus, Money, NaiveDate};
+use std::io::BufRead;
 
 /// The version a BAI2 file header (`01`) states in its ninth field.
 pub(crate) fn detect_version(head: &str) -> Option<String> {
@@ -37,32 +38,6 @@ struct Record {
     code: String,
     body: String,
     line: u32,
-}
-
-fn records(text: &str) -> Vec<Record> {
-    let mut out: Vec<Record> = Vec::new();
-    for (n, raw) in text.split('\n').enumerate() {
-        let line_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
-        let line = raw.trim_end_matches(['\r', '\u{1a}']);
-        if line.trim().is_empty() {
-            continue;
-        }
-        for segment in split_packed(line) {
-            let seg = segment.trim();
-            if starts_record(seg) {
-                out.push(Record {
-                    code: seg[..2].to_owned(),
-                    body: strip_terminator(&seg[3..]).to_owned(),
-                    line: line_no,
-                });
-            } else if let Some(last) = out.last_mut() {
-                // A wrapped line continues the record it belongs to.
-                last.body.push(' ');
-                last.body.push_str(strip_terminator(seg));
-            }
-        }
-    }
-    out
 }
 
 fn strip_terminator(s: &str) -> &str {
@@ -147,12 +122,105 @@ fn direction(type_code: u32) -> Option<Decimal> {
     }
 }
 
+/// Reads a BAI2 file line by line, delivering each account as a statement and each `16`
+/// detail as an entry as soon as its `88` continuations are complete. Only the record
+/// being folded is held, so a file of any size is read in flat memory; the control totals
+/// of `49`, `98` and `99` are checked as their records arrive.
+pub(crate) fn parse<R: BufRead>(mut text: R, rep: &mut Reporter<'_>) -> Result<(), StatementError> {
+    let mut reader = Reader::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    let mut line_no: u32 = 0;
+    let mut current: Option<Record> = None;
+    let mut folding: Option<Folded> = None;
+    loop {
+        buf.clear();
+        let read = text
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| StatementError::Io {
+                file: rep.options.file_name.clone(),
+                reason: e.to_string(),
+            })?;
+        if read == 0 {
+            break;
+        }
+        line_no = line_no.saturating_add(1);
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        let raw = String::from_utf8_lossy(&buf);
+        let line = raw.trim_end_matches(['\r', '\u{1a}']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        for segment in split_packed(line) {
+            let seg = segment.trim();
+            if starts_record(seg) {
+                let record = Record {
+                    code: seg[..2].to_owned(),
+                    body: strip_terminator(&seg[3..]).to_owned(),
+                    line: line_no,
+                };
+                if let Some(done) = current.replace(record) {
+                    fold(done, &mut folding, &mut reader, rep);
+                }
+            } else if let Some(last) = current.as_mut() {
+                // A wrapped line continues the record it belongs to.
+                last.body.push(' ');
+                last.body.push_str(strip_terminator(seg));
+            }
+        }
+    }
+    if let Some(done) = current.take() {
+        fold(done, &mut folding, &mut reader, rep);
+    }
+    if let Some(done) = folding.take() {
+        reader.record(&done, rep);
+    }
+    reader.finish(rep);
+    Ok(())
+}
+
+/// Adds a complete physical record to the logical record being folded: an `88` continues
+/// it, any other record completes it (and it is read) and starts the next.
+fn fold(r: Record, folding: &mut Option<Folded>, reader: &mut Reader, rep: &mut Reporter<'_>) {
+    if r.code == "88"
+        && let Some(prev) = folding.as_mut()
+    {
+        prev.physical += 1;
+        if prev.code == "16" && complete("16", &prev.fields) {
+            prev.text_lines.push(r.body.trim().to_owned());
+        } else if prev.code == "16" {
+            // The fields continue (a type code may be split from its amount).
+            let body = format!("{},{}", prev.fields.join(","), r.body);
+            prev.fields = split_fields("16", &body);
+        } else {
+            prev.fields.extend(r.body.split(',').map(str::to_owned));
+        }
+        return;
+    }
+    let fields = split_fields(&r.code, &r.body);
+    let next = Folded {
+        code: r.code,
+        fields,
+        text_lines: Vec::new(),
+        line: r.line,
+        physical: 1,
+    };
+    if let Some(done) = folding.replace(next) {
+        reader.record(&done, rep);
+    }
+}
+
+/// The account being read: its statement header (delivered when it began), and what its
+/// trailer is checked against.
 struct Account {
     st: Statement,
     line: u32,
     /// Sum of every amount in the account's records, for the 49 control total.
     control: Decimal,
     records: u64,
+    /// Details delivered (credits, debits and information).
+    details: u64,
     credits: (Decimal, u64),
     debits: (Decimal, u64),
     stated_credits: Option<(Decimal, Option<u64>)>,
@@ -167,47 +235,81 @@ struct Group {
     accounts: u64,
 }
 
-/// Reads a BAI2 file into `out`.
-pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
-    let options = rep.options;
-    let mut statements: Vec<Statement> = Vec::new();
-    let mut keys = KeyMaker::default();
-    let recs = join_continuations(records(text));
-    let usd = Currency::parse("USD").ok();
-    let mut file_id = String::new();
-    let mut group: Option<Group> = None;
-    let mut account: Option<Account> = None;
-    let mut file_control = Decimal::ZERO;
-    let mut file_records: u64 = 0;
-    let mut file_groups: u64 = 0;
-    let mut file_checks: Vec<Check> = Vec::new();
-    let mut file_currency: Option<Currency> = None;
-    let mut details: u64 = 0;
-    for rec in &recs {
-        file_records += rec.physical;
-        if let Some(g) = group.as_mut() {
+/// What reading a file keeps between logical records.
+struct Reader {
+    keys: KeyMaker,
+    usd: Option<Currency>,
+    file_id: String,
+    group: Option<Group>,
+    account: Option<Account>,
+    file_control: Decimal,
+    file_records: u64,
+    file_groups: u64,
+    file_currency: Option<Currency>,
+    /// `16` records seen, for the entry number in problems.
+    details: u64,
+}
+
+impl Reader {
+    fn new() -> Self {
+        Self {
+            keys: KeyMaker::default(),
+            usd: Currency::parse("USD").ok(),
+            file_id: String::new(),
+            group: None,
+            account: None,
+            file_control: Decimal::ZERO,
+            file_records: 0,
+            file_groups: 0,
+            file_currency: None,
+            details: 0,
+        }
+    }
+
+    /// Ends an account that has no trailer (49) before the next account, the group or
+    /// file trailer, or the end of the file.
+    fn close_untrailed(&mut self, rep: &mut Reporter<'_>) {
+        if let Some(a) = self.account.take() {
+            rep.error(
+                Position::Line(a.line),
+                "49",
+                "the account has no trailer (49); the file is truncated",
+                "the entries read are kept, but nothing proves they are complete; ask the bank for the whole file",
+            );
+            rep.end(a.st);
+        }
+    }
+
+    /// The end of the file.
+    fn finish(&mut self, rep: &mut Reporter<'_>) {
+        self.close_untrailed(rep);
+    }
+
+    /// Reads one logical record (`88` continuations folded in).
+    fn record(&mut self, rec: &Folded, rep: &mut Reporter<'_>) {
+        let options = rep.options;
+        let usd = self.usd;
+        self.file_records += rec.physical;
+        if let Some(g) = self.group.as_mut() {
             g.records += rec.physical;
         }
-        if let Some(a) = account.as_mut() {
+        if let Some(a) = self.account.as_mut() {
             a.records += rec.physical;
         }
         let f: Vec<&str> = rec.fields.iter().map(String::as_str).collect();
         match rec.code.as_str() {
-            "01" => file_id = f.get(4).map_or(String::new(), |s| s.trim().to_owned()),
+            "01" => self.file_id = f.get(4).map_or(String::new(), |s| s.trim().to_owned()),
             "02" => {
-                file_groups += 1;
+                self.file_groups += 1;
                 let g_ccy = f
                     .get(5)
                     .filter(|c| !c.trim().is_empty())
                     .and_then(|c| Currency::parse(c).ok());
-                if file_currency.is_none() {
-                    file_currency = g_ccy;
+                if self.file_currency.is_none() {
+                    self.file_currency = g_ccy;
                 }
-                group = Some(Group {
-                    currency: f
-                        .get(5)
-                        .filter(|c| !c.trim().is_empty())
-                        .and_then(|c| Currency::parse(c).ok()),
+                self.group = Some(Group {
+                    currency: g_ccy,
                     as_of: f.get(3).and_then(|d| yymmdd(d)),
                     control: Decimal::ZERO,
                     records: 1,
@@ -219,14 +321,17 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
                     .get(1)
                     .filter(|c| !c.trim().is_empty())
                     .and_then(|c| Currency::parse(c).ok())
-                    .or_else(|| group.as_ref().and_then(|g| g.currency))
+                    .or_else(|| self.group.as_ref().and_then(|g| g.currency))
                     .or(usd);
-                let Some(currency) = currency else { continue };
+                let Some(currency) = currency else { return };
+                // An account still open has no trailer: it ends here.
+                self.close_untrailed(rep);
                 let acct = account_from(f.first().copied().unwrap_or(""), currency);
                 let mut st = Statement::new(acct, Position::Line(rec.line));
-                let as_of = group.as_ref().and_then(|g| g.as_of);
+                let as_of = self.group.as_ref().and_then(|g| g.as_of);
                 st.id = Some(format!(
-                    "{file_id}/{}",
+                    "{}/{}",
+                    self.file_id,
                     as_of.map(|d| d.to_string()).unwrap_or_default()
                 ));
                 let mut a = Account {
@@ -234,65 +339,72 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
                     line: rec.line,
                     control: Decimal::ZERO,
                     records: rec.physical,
+                    details: 0,
                     credits: (Decimal::ZERO, 0),
                     debits: (Decimal::ZERO, 0),
                     stated_credits: None,
                     stated_debits: None,
                 };
                 read_summaries(&f[2.min(f.len())..], currency, as_of, rec.line, &mut a, rep);
-                if let Some(g) = group.as_mut() {
+                if let Some(g) = self.group.as_mut() {
                     g.accounts += 1;
                 }
-                account = Some(a);
+                let mut header = a.st.clone();
+                header.closing = None;
+                rep.begin(header);
+                self.account = Some(a);
             }
             "16" => {
-                details += 1;
-                rep.entry = Some(details);
-                let Some(a) = account.as_mut() else {
-                    rep.error(
+                self.details += 1;
+                rep.entry = Some(self.details);
+                let as_of = self.group.as_ref().and_then(|g| g.as_of);
+                match self.account.as_mut() {
+                    None => rep.error(
                         Position::Line(rec.line),
                         "16",
                         "a transaction detail (16) appears outside an account (no 03 before it); it was skipped",
                         "the file is out of order; ask the bank for a new export",
-                    );
-                    rep.entry = None;
-                    continue;
-                };
-                let as_of = group.as_ref().and_then(|g| g.as_of);
-                let read = read_detail(rec, &f, a, as_of, options, &mut keys, rep);
-                rep.entry = None;
-                if let Some(e) = read {
-                    a.st.entries.push(e);
+                    ),
+                    Some(a) => {
+                        let read = read_detail(rec, &f, a, as_of, options, &mut self.keys, rep);
+                        if let Some(e) = read {
+                            a.details += 1;
+                            rep.entry = None;
+                            rep.entry(e);
+                        }
+                    }
                 }
+                rep.entry = None;
             }
             "49" => {
-                let Some(mut a) = account.take() else {
-                    continue;
+                let Some(mut a) = self.account.take() else {
+                    return;
                 };
                 let total = f.first().and_then(|t| implied(t, a.st.account.currency));
                 let count: Option<u64> = f.get(1).and_then(|c| c.trim().parse().ok());
                 finish_account(&mut a, total, count, rec.line);
-                if let Some(g) = group.as_mut() {
+                if let Some(g) = self.group.as_mut() {
                     g.control += total.unwrap_or(a.control);
                 }
-                statements.push(a.st);
+                rep.end(a.st);
             }
             "98" => {
-                if let Some(g) = group.take() {
+                self.close_untrailed(rep);
+                if let Some(g) = self.group.take() {
                     let currency = g.currency.or(usd);
                     if let Some(c) = currency
                         && let Some(t) = f.first().and_then(|t| implied(t, c))
                     {
-                        file_checks.push(Check::compare(
+                        rep.check(Check::compare(
                             CheckKind::ControlTotal,
                             &format!("group control total (98, line {})", rec.line),
                             t,
                             g.control,
                         ));
-                        file_control += t;
+                        self.file_control += t;
                     }
                     if let Some(n) = f.get(1).and_then(|c| c.trim().parse::<u64>().ok()) {
-                        file_checks.push(Check::compare(
+                        rep.check(Check::compare(
                             CheckKind::EntryCount,
                             &format!("number of accounts (98, line {})", rec.line),
                             Decimal::from(n),
@@ -300,7 +412,7 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
                         ));
                     }
                     if let Some(n) = f.get(2).and_then(|c| c.trim().parse::<u64>().ok()) {
-                        file_checks.push(Check::compare(
+                        rep.check(Check::compare(
                             CheckKind::EntryCount,
                             &format!("number of records in the group (98, line {})", rec.line),
                             Decimal::from(n),
@@ -310,47 +422,38 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) {
                 }
             }
             "99" => {
+                self.close_untrailed(rep);
                 // The file total adds the groups' totals; its implied decimals are
                 // those of the first group's currency (USD when none is given).
-                let c = file_currency.or(usd).map_or(2, |u| u.minor_units());
+                let c = self.file_currency.or(usd).map_or(2, |u| u.minor_units());
                 if let Some(t) = f.first().and_then(|t| implied_scale(t, c)) {
-                    file_checks.push(Check::compare(
+                    rep.check(Check::compare(
                         CheckKind::ControlTotal,
                         &format!("file control total (99, line {})", rec.line),
                         t,
-                        file_control,
+                        self.file_control,
                     ));
                 }
                 if let Some(n) = f.get(1).and_then(|c| c.trim().parse::<u64>().ok()) {
-                    file_checks.push(Check::compare(
+                    rep.check(Check::compare(
                         CheckKind::EntryCount,
                         &format!("number of groups (99, line {})", rec.line),
                         Decimal::from(n),
-                        Decimal::from(file_groups),
+                        Decimal::from(self.file_groups),
                     ));
                 }
                 if let Some(n) = f.get(2).and_then(|c| c.trim().parse::<u64>().ok()) {
-                    file_checks.push(Check::compare(
+                    rep.check(Check::compare(
                         CheckKind::EntryCount,
                         &format!("number of records in the file (99, line {})", rec.line),
                         Decimal::from(n),
-                        Decimal::from(file_records),
+                        Decimal::from(self.file_records),
                     ));
                 }
             }
             _ => {}
         }
     }
-    if let Some(a) = account.take() {
-        rep.error(
-            Position::Line(a.line),
-            "49",
-            "the account has no trailer (49); the file is truncated",
-            "the entries read are kept, but nothing proves they are complete; ask the bank for the whole file",
-        );
-        statements.push(a.st);
-    }
-    rep.replay(statements, file_checks);
 }
 
 fn implied_scale(s: &str, scale: u32) -> Option<Decimal> {
@@ -391,36 +494,6 @@ fn complete(code: &str, fields: &[String]) -> bool {
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
-}
-
-fn join_continuations(recs: Vec<Record>) -> Vec<Folded> {
-    let mut out: Vec<Folded> = Vec::new();
-    for r in recs {
-        if r.code == "88"
-            && let Some(prev) = out.last_mut()
-        {
-            prev.physical += 1;
-            if prev.code == "16" && complete("16", &prev.fields) {
-                prev.text_lines.push(r.body.trim().to_owned());
-            } else if prev.code == "16" {
-                // The fields continue (a type code may be split from its amount).
-                let body = format!("{},{}", prev.fields.join(","), r.body);
-                prev.fields = split_fields("16", &body);
-            } else {
-                prev.fields.extend(r.body.split(',').map(str::to_owned));
-            }
-            continue;
-        }
-        let fields = split_fields(&r.code, &r.body);
-        out.push(Folded {
-            code: r.code,
-            fields,
-            text_lines: Vec::new(),
-            line: r.line,
-            physical: 1,
-        });
-    }
-    out
 }
 
 /// Splits a record into fields; for 16 the text (the last field) keeps its commas.
@@ -681,7 +754,7 @@ fn finish_account(a: &mut Account, total: Option<Decimal>, count: Option<u64>, l
         ));
     }
     // Totals only when details were sent; summary-only accounts state them without detail.
-    if a.st.entries.is_empty() {
+    if a.details == 0 {
         return;
     }
     for (side, stated, read) in [

@@ -11,6 +11,7 @@ use arsync_model::{
     BankEntry, Counterparty, Currency, EntryStatus, ExchangeDetail, Money, NaiveDate, RefKind,
     Rounding, StructuredRef,
 };
+use std::io::BufRead;
 
 /// Recognises OFX 1.x (`OFXHEADER:100`) or 2.x (`<?OFX OFXHEADER="200"`).
 pub(crate) fn detect(head: &str) -> Option<Format> {
@@ -75,7 +76,10 @@ struct TxFields {
     line: u32,
     /// The transaction's number in the file (1-based), for problems.
     number: u64,
+    /// Where its `<STMTTRN>` starts in the window's text.
     start: usize,
+    /// Its source text, `<STMTTRN>` up to its end tag, once it is complete.
+    payload: String,
     trntype: Option<String>,
     posted: Option<String>,
     user: Option<String>,
@@ -99,25 +103,180 @@ struct StmtFields {
     dtstart: Option<String>,
     dtend: Option<String>,
     ledger: Option<(String, Option<String>, u32)>,
+    /// Complete transactions waiting for the statement's currency and account.
     txs: Vec<TxFields>,
+    /// The statement once it has begun (its currency and account are known).
+    begun: Option<Statement>,
 }
 
-/// Reads an OFX file into `out`. A DOCTYPE or ENTITY declaration anywhere refuses the file
-/// (OFX never needs one; in OFX 2.x XML it would carry entity expansion).
-pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) -> Result<(), StatementError> {
-    let options = rep.options;
-    // The prologue before <OFX> is skipped by the reader below, so it is searched here.
-    let prologue = &text[..text.find("<OFX>").unwrap_or(0)];
-    for (p, _) in prologue.match_indices("<!") {
-        if let Some(what) = declaration(&prologue[p..]) {
-            return Err(StatementError::Declaration {
-                file: options.file_name.clone(),
-                offset: u64::try_from(p).unwrap_or(u64::MAX),
-                what,
-            });
+/// How many bytes of text already read are dropped at once, when nothing needs them.
+const KEEP_AT_MOST: usize = 64 * 1024;
+
+/// The part of the file's text still needed: from the start of the open transaction (or
+/// the reading position) on, plus what has been read ahead. Text is decoded as UTF-8
+/// chunk by chunk, invalid bytes replaced exactly as decoding the whole file would.
+struct Window<R> {
+    src: R,
+    buf: String,
+    /// Bytes read but not yet decoded: an incomplete UTF-8 sequence at a chunk's end.
+    raw: Vec<u8>,
+    /// Offset in the file's text of `buf[0]`.
+    base: usize,
+    eof: bool,
+    error: Option<std::io::Error>,
+}
+
+impl<R: BufRead> Window<R> {
+    fn new(src: R) -> Self {
+        Self {
+            src,
+            buf: String::new(),
+            raw: Vec::new(),
+            base: 0,
+            eof: false,
+            error: None,
         }
     }
-    let mut statements: Vec<Statement> = Vec::new();
+
+    /// Reads the next chunk; `false` when the file is at its end.
+    fn fill(&mut self) -> bool {
+        if self.eof {
+            return false;
+        }
+        let n = match self.src.fill_buf() {
+            Ok(chunk) => {
+                self.raw.extend_from_slice(chunk);
+                chunk.len()
+            }
+            Err(e) => {
+                self.error = Some(e);
+                0
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+            if self.raw.is_empty() {
+                return false;
+            }
+            self.buf.push_str(&String::from_utf8_lossy(&self.raw));
+            self.raw.clear();
+            return true;
+        }
+        self.src.consume(n);
+        decode_into(&mut self.raw, &mut self.buf);
+        true
+    }
+
+    /// Reads on until the text holds `len` bytes or the file ends.
+    fn ensure(&mut self, len: usize) {
+        while self.buf.len() < len && self.fill() {}
+    }
+
+    /// Where `pat` first occurs at or after `from`, reading on as needed.
+    fn find_from(&mut self, from: usize, pat: &str) -> Option<usize> {
+        let from = floor_boundary(&self.buf, from.min(self.buf.len()));
+        let mut start = from;
+        loop {
+            if let Some(p) = self.buf[start..].find(pat) {
+                return Some(start + p);
+            }
+            // A match may begin in the last bytes searched.
+            start = floor_boundary(
+                &self.buf,
+                self.buf
+                    .len()
+                    .saturating_sub(pat.len().saturating_sub(1))
+                    .max(from),
+            );
+            if !self.fill() {
+                return None;
+            }
+        }
+    }
+
+    /// Drops the first `n` bytes of text.
+    fn drop_front(&mut self, n: usize) {
+        self.buf.drain(..n);
+        self.base += n;
+    }
+}
+
+/// The largest char boundary of `s` at or before `i`.
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Decodes the complete UTF-8 in `raw` onto `out`, replacing invalid sequences with
+/// U+FFFD, and leaves an incomplete sequence at its end in `raw`.
+fn decode_into(raw: &mut Vec<u8>, out: &mut String) {
+    let mut start = 0;
+    while start < raw.len() {
+        match std::str::from_utf8(&raw[start..]) {
+            Ok(s) => {
+                out.push_str(s);
+                start = raw.len();
+            }
+            Err(e) => {
+                let valid = start + e.valid_up_to();
+                out.push_str(std::str::from_utf8(&raw[start..valid]).unwrap_or_default());
+                match e.error_len() {
+                    Some(n) => {
+                        out.push('\u{FFFD}');
+                        start = valid + n;
+                    }
+                    None => {
+                        start = valid;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    raw.drain(..start);
+}
+
+/// Where a value starts and ends, and where reading goes on after it: text up to the next
+/// tag, or a CDATA section taken whole.
+fn value_range<R: BufRead>(w: &mut Window<R>, start: usize) -> (usize, usize, usize) {
+    let end = w.find_from(start, "<").unwrap_or(w.buf.len());
+    let gap = &w.buf[start..end];
+    let at = start + (gap.len() - gap.trim_start().len());
+    if at == end {
+        w.ensure(at + "<![CDATA[".len());
+        if w.buf[at..].starts_with("<![CDATA[") {
+            let body = at + "<![CDATA[".len();
+            if let Some(close) = w.find_from(body, "]]>") {
+                return (body, close, close + 3);
+            }
+        }
+    }
+    (start, end, end)
+}
+
+/// Reads an OFX file from `text`, delivering each statement when its currency and account
+/// are known and each transaction as soon as its `</STMTTRN>` is read; only the open
+/// transaction's text (and one chunk) is held, so a file of any size is read in flat
+/// memory. A DOCTYPE or ENTITY declaration anywhere refuses the file (OFX never needs
+/// one; in OFX 2.x XML it would carry entity expansion).
+pub(crate) fn parse<R: BufRead>(text: R, rep: &mut Reporter<'_>) -> Result<(), StatementError> {
+    let options = rep.options;
+    let mut w = Window::new(text);
+    let refuse = |offset: usize, what| StatementError::Declaration {
+        file: options.file_name.clone(),
+        offset: u64::try_from(offset).unwrap_or(u64::MAX),
+        what,
+    };
+    // The prologue before <OFX> is skipped by the reader below, so it is searched here.
+    let ofx_at = w.find_from(0, "<OFX>").unwrap_or(0);
+    let prologue = &w.buf[..ofx_at];
+    for (p, _) in prologue.match_indices("<!") {
+        if let Some(what) = declaration(&prologue[p..]) {
+            return Err(refuse(p, what));
+        }
+    }
     let mut keys = KeyMaker::default();
     let mut stack: Vec<String> = Vec::new();
     let mut stmt: Option<StmtFields> = None;
@@ -125,32 +284,39 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) -> Result<(), StatementE
     let mut line: u32 = 1;
     let mut counted_to = 0usize;
     let mut transactions: u64 = 0;
-    let bytes = text.as_bytes();
-    let mut i = text.find("<OFX>").unwrap_or(0);
-    while let Some(rel) = text[i..].find('<') {
-        let lt = i + rel;
-        line += count_newlines(&bytes[counted_to..lt]);
-        counted_to = lt;
-        if text[lt..].starts_with("<!--") {
-            i = text[lt..].find("-->").map_or(text.len(), |e| lt + e + 3);
-            continue;
+    let mut i = ofx_at;
+    loop {
+        // Text before the open transaction and the reading position is no longer needed.
+        if i >= KEEP_AT_MOST {
+            let keep = tx.as_ref().map_or(i, |t| t.start.min(i));
+            w.drop_front(keep);
+            i -= keep;
+            counted_to -= keep.min(counted_to);
+            if let Some(t) = tx.as_mut() {
+                t.start -= keep;
+            }
         }
-        if let Some(what) = declaration(&text[lt..]) {
-            return Err(StatementError::Declaration {
-                file: options.file_name.clone(),
-                offset: u64::try_from(lt).unwrap_or(u64::MAX),
-                what,
-            });
-        }
-        if text[lt..].starts_with("<?") || text[lt..].starts_with("<!") {
-            i = text[lt..].find('>').map_or(text.len(), |e| lt + e + 1);
-            continue;
-        }
-        let Some(gt_rel) = text[lt..].find('>') else {
+        let Some(lt) = w.find_from(i, "<") else {
             break;
         };
-        let gt = lt + gt_rel;
-        let tag = text[lt + 1..gt].trim();
+        line += count_newlines(&w.buf.as_bytes()[counted_to..lt]);
+        counted_to = lt;
+        w.ensure(lt + 12);
+        if w.buf[lt..].starts_with("<!--") {
+            i = w.find_from(lt, "-->").map_or(w.buf.len(), |e| e + 3);
+            continue;
+        }
+        if let Some(what) = declaration(&w.buf[lt..]) {
+            return Err(refuse(w.base + lt, what));
+        }
+        if w.buf[lt..].starts_with("<?") || w.buf[lt..].starts_with("<!") {
+            i = w.find_from(lt, ">").map_or(w.buf.len(), |e| e + 1);
+            continue;
+        }
+        let Some(gt) = w.find_from(lt, ">") else {
+            break;
+        };
+        let tag = w.buf[lt + 1..gt].trim();
         i = gt + 1;
         if let Some(name) = tag.strip_prefix('/') {
             let name = name.trim().to_ascii_uppercase();
@@ -158,13 +324,18 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) -> Result<(), StatementE
                 stack.truncate(pos);
                 match name.as_str() {
                     "STMTTRN" => {
-                        if let (Some(t), Some(s)) = (tx.take(), stmt.as_mut()) {
+                        if let (Some(mut t), Some(s)) = (tx.take(), stmt.as_mut()) {
+                            let end = w.buf[t.start..lt]
+                                .find("</STMTTRN>")
+                                .map_or(lt, |e| t.start + e);
+                            t.payload = w.buf[t.start..end].to_owned();
                             s.txs.push(t);
+                            deliver(s, false, options, &mut keys, rep);
                         }
                     }
                     "STMTRS" | "CCSTMTRS" => {
                         if let Some(s) = stmt.take() {
-                            build_statement(s, text, options, &mut keys, rep, &mut statements);
+                            finish_statement(s, options, &mut keys, rep);
                         }
                     }
                     _ => {}
@@ -174,12 +345,15 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) -> Result<(), StatementE
         }
         let name = tag.to_ascii_uppercase();
         // The value runs to the next tag (CDATA included).
-        let (value, next) = read_value(text, i);
-        let value_trim = value.trim();
+        let (vs, ve, next) = value_range(&mut w, i);
+        let value_trim = w.buf[vs..ve].trim();
         if value_trim.is_empty() {
             // An aggregate (or an empty XML leaf, closed right away).
             match name.as_str() {
                 "STMTRS" | "CCSTMTRS" => {
+                    if let Some(s) = stmt.take() {
+                        finish_statement(s, options, &mut keys, rep);
+                    }
                     stmt = Some(StmtFields {
                         line,
                         ..StmtFields::default()
@@ -243,10 +417,15 @@ pub(crate) fn parse(text: &str, rep: &mut Reporter<'_>) -> Result<(), StatementE
             "the statement is not closed (missing </STMTRS>); the file may be truncated",
             "the entries read so far are kept; ask the bank for the complete file",
         );
-        build_statement(s, text, options, &mut keys, rep, &mut statements);
+        finish_statement(s, options, &mut keys, rep);
     }
-    rep.replay(statements, Vec::new());
-    Ok(())
+    match w.error {
+        Some(e) => Err(StatementError::Io {
+            file: options.file_name.clone(),
+            reason: e.to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// `DOCTYPE` or `ENTITY` when `at` starts with such a declaration.
@@ -263,20 +442,6 @@ fn declaration(at: &str) -> Option<&'static str> {
 
 fn count_newlines(b: &[u8]) -> u32 {
     u32::try_from(b.iter().filter(|c| **c == b'\n').count()).unwrap_or(u32::MAX)
-}
-
-/// Text from `start` to the next tag; CDATA sections are taken whole.
-fn read_value(text: &str, start: usize) -> (&str, usize) {
-    let rest = &text[start..];
-    let trimmed = rest.trim_start();
-    if let Some(cdata) = trimmed.strip_prefix("<![CDATA[")
-        && let Some(end) = cdata.find("]]>")
-    {
-        let offset = start + (rest.len() - trimmed.len()) + "<![CDATA[".len();
-        return (&text[offset..offset + end], offset + end + 3);
-    }
-    let end = rest.find('<').map_or(text.len(), |e| start + e);
-    (&text[start..end], end)
 }
 
 fn unescape(s: &str) -> String {
@@ -300,15 +465,66 @@ fn ofx_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(d, "%Y%m%d").ok()
 }
 
-fn build_statement(
-    s: StmtFields,
-    text: &str,
+/// The statement's currency, when it states a valid one.
+fn currency_of(s: &StmtFields) -> Option<Currency> {
+    s.curdef.as_deref().and_then(|c| Currency::parse(c).ok())
+}
+
+/// The statement's id: the period its transaction list covers.
+fn statement_id(s: &StmtFields) -> Option<String> {
+    match (&s.dtstart, &s.dtend) {
+        (Some(a), Some(b)) => Some(format!(
+            "{}..{}",
+            a.get(..8).unwrap_or(a),
+            b.get(..8).unwrap_or(b)
+        )),
+        _ => None,
+    }
+}
+
+/// Begins the statement once its currency and account are known (with `at_end`, once
+/// its currency is), then delivers the transactions waiting.
+fn deliver(
+    s: &mut StmtFields,
+    at_end: bool,
     options: &ParseOptions,
     keys: &mut KeyMaker,
     rep: &mut Reporter<'_>,
-    out: &mut Vec<Statement>,
 ) {
-    let Some(currency) = s.curdef.as_deref().and_then(|c| Currency::parse(c).ok()) else {
+    if s.begun.is_none() {
+        let Some(currency) = currency_of(s) else {
+            return;
+        };
+        if s.acctid.is_none() && !at_end {
+            return;
+        }
+        let account = account_from(s.acctid.as_deref().unwrap_or(""), currency);
+        let mut st = Statement::new(account, Position::Line(s.line));
+        st.id = statement_id(s);
+        rep.begin(st.clone());
+        s.begun = Some(st);
+    }
+    let Some(st) = s.begun.as_ref() else {
+        return;
+    };
+    for t in s.txs.drain(..) {
+        rep.entry = Some(t.number);
+        let built = build_entry(t, st, options, keys, rep);
+        rep.entry = None;
+        if let Some(e) = built {
+            rep.entry(e);
+        }
+    }
+}
+
+/// Ends a statement: the transactions still waiting, then its closing (ledger) balance.
+fn finish_statement(
+    mut s: StmtFields,
+    options: &ParseOptions,
+    keys: &mut KeyMaker,
+    rep: &mut Reporter<'_>,
+) {
+    if currency_of(&s).is_none() {
         rep.error(
             Position::Line(s.line),
             "CURDEF",
@@ -320,17 +536,13 @@ fn build_statement(
             "OFX requires <CURDEF> in every statement; ask the bank for a corrected export",
         );
         return;
+    }
+    deliver(&mut s, true, options, keys, rep);
+    let Some(mut st) = s.begun.take() else {
+        return;
     };
-    let account = account_from(s.acctid.as_deref().unwrap_or(""), currency);
-    let mut st = Statement::new(account, Position::Line(s.line));
-    st.id = match (&s.dtstart, &s.dtend) {
-        (Some(a), Some(b)) => Some(format!(
-            "{}..{}",
-            a.get(..8).unwrap_or(a),
-            b.get(..8).unwrap_or(b)
-        )),
-        _ => None,
-    };
+    let currency = st.account.currency;
+    st.id = statement_id(&s);
     if let Some((amt, asof, line)) = &s.ledger {
         match parse_amount(amt) {
             Some(a) => {
@@ -348,21 +560,12 @@ fn build_statement(
             ),
         }
     }
-    for t in s.txs {
-        rep.entry = Some(t.number);
-        let built = build_entry(t, &st, text, options, keys, rep);
-        rep.entry = None;
-        if let Some(e) = built {
-            st.entries.push(e);
-        }
-    }
-    out.push(st);
+    rep.end(st);
 }
 
 fn build_entry(
     t: TxFields,
     st: &Statement,
-    text: &str,
     options: &ParseOptions,
     keys: &mut KeyMaker,
     rep: &mut Reporter<'_>,
@@ -448,10 +651,7 @@ fn build_entry(
     for r in &remittance {
         structured_refs.extend(crate::refs::recognise_refs(r));
     }
-    let end = text[t.start..]
-        .find("</STMTTRN>")
-        .map_or(text.len(), |e| t.start + e);
-    let payload = &text[t.start..end];
+    let payload = t.payload.as_str();
     let fitid_ref = t.fitid.as_ref().map(|f| format!("fitid:{f}"));
     let date_text = t.posted.clone().unwrap_or_default();
     let origin = keys.origin(

@@ -2,9 +2,9 @@
 //! one at a time, the checks and the problems, in file order. [`crate::parse`] is a
 //! collector over the same stream.
 //!
-//! camt.052/053/054 and MT940/MT942 are read from the reader in small pieces, so a caller
-//! that handles each entry as it arrives holds neither the file nor its entries. BAI2 and
-//! OFX files are read whole first (they are small in practice) and then delivered the same way.
+//! Every format is read from the reader in small pieces (camt one `Ntry` at a time, MT940
+//! and BAI2 line by line, OFX one `STMTTRN` at a time), so a caller that handles each
+//! entry as it arrives holds neither the file nor its entries.
 
 use crate::encoding::{self, Transcoder};
 use crate::fields::Reporter;
@@ -105,30 +105,12 @@ impl Reporter<'_> {
         }
         (self.sink)(Event::StatementEnd(s));
     }
-
-    /// Delivers statements read whole (BAI2, OFX) and the file's own checks.
-    pub(crate) fn replay(&mut self, statements: Vec<Statement>, file_checks: Vec<Check>) {
-        for mut s in statements {
-            let entries = std::mem::take(&mut s.entries);
-            let checks = std::mem::take(&mut s.checks);
-            let mut header = s.clone();
-            header.closing = None;
-            self.begin(header);
-            for e in entries {
-                self.entry(e);
-            }
-            s.checks = checks;
-            self.end(s);
-        }
-        for c in file_checks {
-            self.check(c);
-        }
-    }
 }
 
 /// Reads a statement file from `reader` and hands every statement, entry, check and problem
 /// to `sink` as soon as it is read. Only the first 64 KiB (to recognise the format and the
-/// encoding) and, for camt, one `Ntry` at a time are held; BAI2 and OFX are read whole.
+/// encoding) and the entry being read (a camt `Ntry`, an MT940 `:61:` with its `:86:`, a
+/// BAI2 `16` with its `88`s, an OFX `STMTTRN`) are held.
 ///
 /// Fails when the file is not a statement this crate reads, the configured encoding cannot
 /// decode its start, it declares a DOCTYPE or entities, or the reader fails; everything
@@ -209,7 +191,7 @@ pub(crate) fn drive<R: BufRead>(
 
 /// Reads UTF-8 text in the given format.
 fn read_text<R: BufRead>(
-    mut text: R,
+    text: R,
     kind: FormatKind,
     rep: &mut Reporter<'_>,
 ) -> Result<(), StatementError> {
@@ -218,20 +200,7 @@ fn read_text<R: BufRead>(
             camt::parse(text, kind, rep)
         }
         FormatKind::Mt940 | FormatKind::Mt942 => mt940::parse(text, kind, rep),
-        FormatKind::Bai2 | FormatKind::Ofx => {
-            let mut whole = Vec::new();
-            text.read_to_end(&mut whole)
-                .map_err(|e| StatementError::Io {
-                    file: rep.options.file_name.clone(),
-                    reason: e.to_string(),
-                })?;
-            let whole = String::from_utf8_lossy(&whole);
-            if kind == FormatKind::Bai2 {
-                bai2::parse(&whole, rep);
-                Ok(())
-            } else {
-                ofx::parse(&whole, rep)
-            }
-        }
+        FormatKind::Bai2 => bai2::parse(text, rep),
+        FormatKind::Ofx => ofx::parse(text, rep),
     }
 }
