@@ -292,3 +292,222 @@ pub fn write_ods(book: &Book) -> Vec<u8> {
     }
     spreadsheet_ods::write_ods_buf(&mut wb, Vec::new()).unwrap()
 }
+
+/// Open items of a small exporter, as its accounting program exports them: merged title
+/// and group header rows, date cells and dates typed as text, amounts as numbers and as
+/// text with decimal commas, a blank row, a formula for an amount due, a subtotal and a
+/// total line, a number as an invoice number, an impossible due date (row 11), a credit
+/// note, and a second sheet of payments received.
+pub fn receivables() -> Book {
+    let mut items = Sheet::new("Offene Posten");
+    items
+        .merged(0, (0, 6), "Open items — Müller Export GmbH — 23.11.2026")
+        .merged(1, (0, 1), "Document")
+        .merged(1, (2, 3), "Dates")
+        .merged(1, (4, 6), "Amounts");
+    for (c, h) in (0u16..).zip([
+        "Invoice No",
+        "Customer",
+        "Invoice Date",
+        "Due Date",
+        "Amount",
+        "Amount Due",
+        "Currency",
+    ]) {
+        items.text(2, c, h);
+    }
+    items
+        // Dates as date cells, amounts as numbers.
+        .text(3, 0, "F-1")
+        .text(3, 1, "Société Générale")
+        .date(3, 2, (2026, 9, 1))
+        .date(3, 3, (2026, 10, 1))
+        .number(3, 4, 1190.0)
+        .number(3, 5, 1190.0)
+        .text(3, 6, "EUR")
+        // Dates typed as text, amounts typed as text with decimal commas.
+        .text(4, 0, "F-2")
+        .text(4, 1, "Globex Ltd")
+        .text(4, 2, "15.09.2026")
+        .text(4, 3, "15.10.2026")
+        .text(4, 4, "1.850,50")
+        .text(4, 5, "350,50")
+        .text(4, 6, "GBP")
+        // Row 6 is blank. The amount due is a formula over the amount.
+        .text(6, 0, "F-3")
+        .text(6, 1, "Initech Inc")
+        .date(6, 2, (2026, 10, 1))
+        .date(6, 3, (2026, 10, 31))
+        .number(6, 4, 2000.0)
+        .formula(6, 5, Formula::Ref { col: 4, row: 6 }, 2000.0)
+        .text(6, 6, "USD")
+        // A subtotal line between the groups.
+        .text(7, 1, "Subtotal")
+        .formula(
+            7,
+            5,
+            Formula::Sum {
+                col: 5,
+                first: 3,
+                last: 6,
+            },
+            3540.5,
+        )
+        // A number as the invoice number.
+        .number(9, 0, 4711.0)
+        .text(9, 1, "Tanaka KK")
+        .date(9, 2, (2026, 10, 20))
+        .date(9, 3, (2026, 11, 19))
+        .number(9, 4, 150_000.0)
+        .number(9, 5, 150_000.0)
+        .text(9, 6, "JPY")
+        // An impossible due date typed as text: reported, the rest still read.
+        .text(10, 0, "F-5")
+        .text(10, 1, "Société Générale")
+        .date(10, 2, (2026, 10, 22))
+        .text(10, 3, "31.02.2026")
+        .number(10, 4, 10.0)
+        .number(10, 5, 10.0)
+        .text(10, 6, "EUR")
+        // A credit note: a negative amount, no type column.
+        .text(11, 0, "C-1")
+        .text(11, 1, "Société Générale")
+        .date(11, 2, (2026, 10, 5))
+        .date(11, 3, (2026, 10, 5))
+        .number(11, 4, -119.0)
+        .number(11, 5, -119.0)
+        .text(11, 6, "EUR")
+        .text(12, 1, "Total")
+        .formula(
+            12,
+            5,
+            Formula::Sum {
+                col: 5,
+                first: 3,
+                last: 11,
+            },
+            153_431.5,
+        );
+
+    let mut payments = Sheet::new("Zahlungen");
+    for (c, h) in (0u16..).zip([
+        "Zahlungsdatum",
+        "Rechnungsnr.",
+        "Kunde",
+        "Betrag",
+        "Währung",
+    ]) {
+        payments.text(0, c, h);
+    }
+    payments
+        .date(1, 0, (2026, 10, 20))
+        .text(1, 1, "F-2")
+        .text(1, 2, "Globex Ltd")
+        .number(1, 3, 1500.0)
+        .text(1, 4, "GBP")
+        .text(2, 0, "2026-10-25")
+        .text(2, 1, "F-1")
+        .text(2, 2, "Dvořák s.r.o.")
+        .text(2, 3, "1.190,00")
+        .text(2, 4, "EUR");
+    Book {
+        sheets: vec![items, payments],
+    }
+}
+
+/// The open-items sheet as csv: what the program saves, all text.
+pub fn receivables_csv(separator: char, decimal_comma: bool) -> String {
+    let amount = |text: &str| {
+        if decimal_comma {
+            text.replace('.', ",")
+        } else {
+            text.to_owned()
+        }
+    };
+    let s = separator;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Open items — Müller Export GmbH — 23.11.2026{s}{s}{s}{s}{s}{s}\r\n"
+    ));
+    out.push_str(&format!("Document{s}{s}Dates{s}{s}Amounts{s}{s}\r\n"));
+    out.push_str(&format!(
+        "Invoice No{s}Customer{s}Invoice Date{s}Due Date{s}Amount{s}Amount Due{s}Currency\r\n"
+    ));
+    let rows = [
+        [
+            "F-1",
+            "Société Générale",
+            "01.09.2026",
+            "01.10.2026",
+            "1190.00",
+            "1190.00",
+            "EUR",
+        ],
+        [
+            "F-2",
+            "Globex Ltd",
+            "15.09.2026",
+            "15.10.2026",
+            "1850.50",
+            "350.50",
+            "GBP",
+        ],
+        ["", "", "", "", "", "", ""],
+        [
+            "F-3",
+            "Initech Inc",
+            "01.10.2026",
+            "31.10.2026",
+            "2000.00",
+            "2000.00",
+            "USD",
+        ],
+        ["", "Subtotal", "", "", "", "3540.50", ""],
+        ["", "", "", "", "", "", ""],
+        [
+            "4711",
+            "Tanaka KK",
+            "20.10.2026",
+            "19.11.2026",
+            "150000",
+            "150000",
+            "JPY",
+        ],
+        [
+            "F-5",
+            "Société Générale",
+            "22.10.2026",
+            "31.02.2026",
+            "10.00",
+            "10.00",
+            "EUR",
+        ],
+        [
+            "C-1",
+            "Société Générale",
+            "05.10.2026",
+            "05.10.2026",
+            "-119.00",
+            "-119.00",
+            "EUR",
+        ],
+        ["", "Total", "", "", "", "153431.50", ""],
+    ];
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let c = if (4..=5).contains(&i) {
+                    amount(c)
+                } else {
+                    (*c).to_owned()
+                };
+                if c.contains(s) { format!("\"{c}\"") } else { c }
+            })
+            .collect();
+        out.push_str(&cells.join(&s.to_string()));
+        out.push_str("\r\n");
+    }
+    out
+}
