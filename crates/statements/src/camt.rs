@@ -80,96 +80,151 @@ pub(crate) fn declared_encoding(bytes: &[u8]) -> Option<TextEncoding> {
     TextEncoding::from_label(label)
 }
 
-/// A small element tree for one captured element (an `Ntry`, a `Bal`, the `Acct`). The
-/// node storage is reused from one entry to the next, so reading a file does not
-/// allocate per element once the first entries have been read.
-#[derive(Debug, Default)]
+/// A small element tree for one captured element (an `Ntry`, a `Bal`, the `Acct`), flat:
+/// the elements in one array, linked to their first child and next sibling, and every
+/// name, text and currency in one string. The storage is reused from one entry to the
+/// next, so reading a file does not allocate per element, and a tree handed to the second
+/// thread is two blocks of memory rather than one per element.
+///
+/// Whitespace between child elements is not kept (camt has no mixed content): an
+/// element's text is what it holds before its first child, plus any text that is not
+/// blank after one.
+#[derive(Debug, Default, Clone)]
 struct Tree {
     nodes: Vec<Node>,
-    len: usize,
+    buf: String,
 }
 
-#[derive(Debug, Clone)]
+/// No element (an end of a sibling chain, an element without children).
+const NONE: u32 = u32::MAX;
+
+/// A piece of [`Tree::buf`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Node {
-    name: String,
-    text: String,
-    ccy: Option<String>,
-    children: Vec<usize>,
+    name: Span,
+    text: Span,
+    ccy: Option<Span>,
+    first: u32,
+    last: u32,
+    next: u32,
     offset: u64,
 }
 
 impl Tree {
     fn reset(&mut self) {
-        self.len = 0;
+        self.nodes.clear();
+        self.buf.clear();
+    }
+
+    /// Appends `s` to the string and returns where it is.
+    fn store(&mut self, s: &str) -> Span {
+        let start = self.buf.len();
+        self.buf.push_str(s);
+        Span {
+            start: u32::try_from(start).unwrap_or(NONE),
+            end: u32::try_from(self.buf.len()).unwrap_or(NONE),
+        }
+    }
+
+    fn get(&self, span: Span) -> &str {
+        let (start, end) = (span.start as usize, span.end as usize);
+        self.buf.get(start..end).unwrap_or("")
     }
 
     /// Adds an element below `parent` and returns its index.
-    fn push(
-        &mut self,
-        name: &str,
-        ccy: Option<String>,
-        offset: u64,
-        parent: Option<usize>,
-    ) -> usize {
-        let idx = self.len;
-        if idx == self.nodes.len() {
-            self.nodes.push(Node {
-                name: String::new(),
-                text: String::new(),
-                ccy: None,
-                children: Vec::new(),
-                offset: 0,
-            });
-        }
-        let node = &mut self.nodes[idx];
-        node.name.clear();
-        node.name.push_str(name);
-        node.text.clear();
-        node.ccy = ccy;
-        node.children.clear();
-        node.offset = offset;
-        self.len += 1;
-        if let Some(p) = parent {
-            self.nodes[p].children.push(idx);
+    fn push(&mut self, name: &str, ccy: Option<&str>, offset: u64, parent: Option<usize>) -> usize {
+        let idx = self.nodes.len();
+        let name = self.store(name);
+        let ccy = ccy.map(|c| self.store(c));
+        let text = self.store("");
+        self.nodes.push(Node {
+            name,
+            text,
+            ccy,
+            first: NONE,
+            last: NONE,
+            next: NONE,
+            offset,
+        });
+        let id = u32::try_from(idx).unwrap_or(NONE);
+        if let Some(p) = parent.and_then(|p| self.nodes.get(p).map(|n| (p, n.last))) {
+            match p.1 {
+                NONE => self.nodes[p.0].first = id,
+                last => {
+                    if let Some(l) = self.nodes.get_mut(last as usize) {
+                        l.next = id;
+                    }
+                }
+            }
+            self.nodes[p.0].last = id;
         }
         idx
     }
 
-    /// A copy of the live nodes, for elements kept beyond the next capture.
-    fn snapshot(&self) -> Tree {
-        Tree {
-            nodes: self.nodes[..self.len].to_vec(),
-            len: self.len,
+    /// Adds text to element `n`.
+    fn append(&mut self, n: usize, piece: &str) {
+        let Some(node) = self.nodes.get(n).copied() else {
+            return;
+        };
+        if node.text.end as usize == self.buf.len() {
+            self.buf.push_str(piece);
+            self.nodes[n].text.end = u32::try_from(self.buf.len()).unwrap_or(NONE);
+        } else if !piece.trim().is_empty() {
+            // Text after a child element: the element's text moves to the end first.
+            let before = self.get(node.text).to_owned();
+            let start = self.store(&before).start;
+            let end = self.store(piece).end;
+            self.nodes[n].text = Span { start, end };
         }
     }
 
+    fn name(&self, n: usize) -> &str {
+        self.nodes.get(n).map_or("", |x| self.get(x.name))
+    }
+
+    /// The element's text as it is (untrimmed).
+    fn raw(&self, n: usize) -> &str {
+        self.nodes.get(n).map_or("", |x| self.get(x.text))
+    }
+
+    fn ccy(&self, n: usize) -> Option<&str> {
+        self.nodes.get(n)?.ccy.map(|c| self.get(c))
+    }
+
+    /// A copy of the tree, for elements kept beyond the next capture.
+    fn snapshot(&self) -> Tree {
+        self.clone()
+    }
+
+    /// The children of `n`, in document order.
+    fn kids(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
+        let first = self.nodes.get(n).map_or(NONE, |x| x.first);
+        std::iter::successors((first != NONE).then_some(first as usize), |c| {
+            self.nodes
+                .get(*c)
+                .map(|x| x.next)
+                .filter(|x| *x != NONE)
+                .map(|x| x as usize)
+        })
+    }
+
     fn child(&self, n: usize, name: &str) -> Option<usize> {
-        self.nodes
-            .get(n)?
-            .children
-            .iter()
-            .copied()
-            .find(|c| self.nodes[*c].name == name)
+        self.child_named(n, name.as_bytes())
     }
 
     fn children<'a>(&'a self, n: usize, name: &'a str) -> impl Iterator<Item = usize> + 'a {
-        self.nodes
-            .get(n)
-            .map(|node| node.children.as_slice())
-            .unwrap_or(&[])
-            .iter()
-            .copied()
-            .filter(move |c| self.nodes[*c].name == name)
+        self.kids(n).filter(move |c| self.name(*c) == name)
     }
 
     /// The child of `n` whose local name is `name`, compared as bytes.
     fn child_named(&self, n: usize, name: &[u8]) -> Option<usize> {
-        self.nodes
-            .get(n)?
-            .children
-            .iter()
-            .copied()
-            .find(|c| self.nodes[*c].name.as_bytes() == name)
+        self.kids(n).find(|c| self.name(*c).as_bytes() == name)
     }
 
     /// The first node at a `/`-separated path below `n`. The path is split as bytes: these
@@ -187,14 +242,7 @@ impl Tree {
         for part in path.as_bytes().split(|b| *b == b'/') {
             next.clear();
             for c in &cur {
-                if let Some(node) = self.nodes.get(*c) {
-                    next.extend(
-                        node.children
-                            .iter()
-                            .copied()
-                            .filter(|x| self.nodes[*x].name.as_bytes() == part),
-                    );
-                }
+                next.extend(self.kids(*c).filter(|x| self.name(*x).as_bytes() == part));
             }
             std::mem::swap(&mut cur, &mut next);
         }
@@ -202,7 +250,7 @@ impl Tree {
     }
 
     fn text(&self, n: usize, path: &str) -> Option<&str> {
-        let t = self.nodes[self.at(n, path)?].text.trim();
+        let t = self.raw(self.at(n, path)?).trim();
         (!t.is_empty()).then_some(t)
     }
 
@@ -211,7 +259,7 @@ impl Tree {
     fn lines(&self, n: usize, path: &str) -> Vec<String> {
         self.all(n, path)
             .into_iter()
-            .map(|x| squash(&self.nodes[x].text))
+            .map(|x| squash(self.raw(x)))
             .filter(|s| !s.is_empty())
             .collect()
     }
@@ -250,8 +298,8 @@ fn amount_at(t: &Tree, n: usize, path: &str) -> AmountRead {
     let Some(node) = t.at(n, path) else {
         return AmountRead::Missing;
     };
-    let text = t.nodes[node].text.trim();
-    let ccy = t.nodes[node].ccy.as_deref().unwrap_or("");
+    let text = t.raw(node).trim();
+    let ccy = t.ccy(node).unwrap_or("");
     let Some(v) = parse_amount(text) else {
         return AmountRead::Bad(format!("'{text}' is not a decimal amount"));
     };
@@ -414,6 +462,9 @@ const IN_FLIGHT: usize = 2;
 /// The largest tree (in elements) kept for reuse after a capture read on the second thread.
 const POOLED_NODES: usize = 512;
 
+/// The largest tree text (in bytes) kept for reuse likewise.
+const POOLED_TEXT: usize = 64 * 1024;
+
 /// Reads a camt file into `out`. A DOCTYPE (and with it any entity declaration) refuses
 /// the whole file: statements never need one, and it is how entity-expansion bombs and
 /// external-entity reads are carried.
@@ -512,7 +563,7 @@ impl<'o> Machine<'o> {
                 self.stmt = Some(new_stmt(container_name(kind), index, offset));
             }
             Step::Capture(tree) => {
-                if tree.nodes[0].name == "Ntry" {
+                if tree.name(0) == "Ntry" {
                     self.ntry_count += 1;
                 }
                 if let Some(st) = self.stmt.as_mut() {
@@ -710,7 +761,11 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
         }
         // A tree grown by an unusually large entry is let go rather than kept for reuse, so
         // the trees in flight stay small whatever the entries.
-        pool.extend(trees.into_iter().filter(|t| t.nodes.len() <= POOLED_NODES));
+        pool.extend(
+            trees
+                .into_iter()
+                .filter(|t| t.nodes.len() <= POOLED_NODES && t.buf.len() <= POOLED_TEXT),
+        );
         spare.push(batch);
     }
 
@@ -779,7 +834,12 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
                 depth += 1;
                 let name = s.local_name().into_inner();
                 if capture.is_some() {
-                    let idx = tree.push(name, currency_attr(&s, name), pos, open.last().copied());
+                    let idx = tree.push(
+                        name,
+                        currency_attr(&s, name).as_deref(),
+                        pos,
+                        open.last().copied(),
+                    );
                     open.push(idx);
                 } else if container_depth.is_none() && CONTAINERS.contains(&name) {
                     container_depth = Some(depth);
@@ -791,7 +851,7 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
                 } else if container_depth == Some(depth - 1) && CAPTURED.contains(&name) {
                     tree.reset();
                     open.clear();
-                    let root = tree.push(name, currency_attr(&s, name), pos, None);
+                    let root = tree.push(name, currency_attr(&s, name).as_deref(), pos, None);
                     open.push(root);
                     capture = Some(depth);
                 }
@@ -804,14 +864,14 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
                 if capture.is_some()
                     && let Some(n) = open.last()
                 {
-                    tree.nodes[*n].text.push_str(&t.xml10_content());
+                    tree.append(*n, &t.xml10_content());
                 }
             }
             Event::CData(t) => {
                 if capture.is_some()
                     && let Some(n) = open.last()
                 {
-                    tree.nodes[*n].text.push_str(&t.into_inner());
+                    tree.append(*n, &t.into_inner());
                 }
             }
             Event::GeneralRef(r) => {
@@ -830,7 +890,7 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
                         },
                     };
                     if let Some(c) = resolved {
-                        tree.nodes[*n].text.push(c);
+                        tree.append(*n, c.encode_utf8(&mut [0; 4]));
                     }
                 }
             }
@@ -937,14 +997,14 @@ fn close_stmt(mut st: StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> us
 }
 
 /// The `Ccy` attribute of an amount element (only amounts carry one).
-fn currency_attr(s: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
+fn currency_attr<'a>(
+    s: &'a quick_xml::events::BytesStart<'_>,
+    name: &str,
+) -> Option<std::borrow::Cow<'a, str>> {
     if !name.ends_with("Amt") {
         return None;
     }
-    s.try_get_attribute("Ccy")
-        .ok()
-        .flatten()
-        .map(|a| a.value.into_owned())
+    s.try_get_attribute("Ccy").ok().flatten().map(|a| a.value)
 }
 
 fn container_name(kind: FormatKind) -> &'static str {
@@ -989,10 +1049,10 @@ fn absorb(
     keys: &mut KeyMaker,
     rep: &mut Reporter<'_>,
 ) {
-    match tree.nodes[0].name.as_str() {
-        "Id" => st.id = Some(tree.nodes[0].text.trim().to_owned()),
+    match tree.name(0) {
+        "Id" => st.id = Some(tree.raw(0).trim().to_owned()),
         "CreDtTm" => {
-            st.created = tree.nodes[0].text.trim().get(..10).and_then(ymd);
+            st.created = tree.raw(0).trim().get(..10).and_then(ymd);
         }
         "Acct" => {
             st.currency = tree
@@ -1629,16 +1689,17 @@ fn payload_text(t: &Tree, n: usize) -> String {
     let mut out = String::with_capacity(1024);
     let mut stack = vec![n];
     while let Some(x) = stack.pop() {
-        let node = &t.nodes[x];
         out.push('<');
-        out.push_str(&node.name);
-        if let Some(c) = &node.ccy {
+        out.push_str(t.name(x));
+        if let Some(c) = t.ccy(x) {
             out.push_str(" Ccy=");
             out.push_str(c);
         }
         out.push('>');
-        out.push_str(node.text.trim());
-        stack.extend(node.children.iter().rev());
+        out.push_str(t.raw(x).trim());
+        let from = stack.len();
+        stack.extend(t.kids(x));
+        stack[from..].reverse();
     }
     out
 }
