@@ -155,4 +155,33 @@ invoices = 3
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("books"), "{stdout}");
+
+    // A connection whose plugin is one of the crashing libraries fails, and the error says
+    // which library could not be read and why, not only that nothing was found.
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        r#"
+[company]
+home_currency = "EUR"
+timezone = "Europe/Berlin"
+jurisdiction = "DE"
+
+[plugins]
+dirs = ["plugins"]
+
+[[connection]]
+name = "crashing"
+plugin = "test-segfault"
+"#,
+    )
+    .unwrap();
+    let out = run(&["--config", "broken.toml", "sync"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(!out.status.success(), "{stdout}\n{stderr}");
+    let all = format!("{stdout}\n{stderr}");
+    assert!(all.contains("no plugin called 'test-segfault'"), "{all}");
+    assert!(
+        all.contains("libtest_segfault") && all.contains("SIGSEGV"),
+        "{all}"
+    );
 }

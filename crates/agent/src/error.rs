@@ -31,7 +31,7 @@ pub enum AgentError {
     },
     /// No plugin library declares the plugin name the connection asks for.
     #[error(
-        "connection '{connection}': no plugin called '{plugin}' was found in {searched}; install the plugin library there, add its folder to [plugins] dirs, or set `library` on the connection"
+        "connection '{connection}': no plugin called '{plugin}' was found in {searched}; install the plugin library there, add its folder to [plugins] dirs, or set `library` on the connection{unreadable}"
     )]
     PluginNotFound {
         /// The connection.
@@ -40,6 +40,9 @@ pub enum AgentError {
         plugin: String,
         /// The folders searched, comma-separated.
         searched: String,
+        /// The libraries in those folders whose manifest could not be read, with the reason
+        /// (empty, or a sentence starting with "; "): one of them may be the plugin.
+        unreadable: String,
     },
     /// Loading or calling the plugin failed.
     #[error("connection '{connection}': {source}")]

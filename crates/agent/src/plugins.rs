@@ -6,8 +6,8 @@ use crate::error::{AgentError, Result};
 use arsync_config::{Config, Connection};
 use arsync_model::Clock;
 use arsync_runtime::{
-    HostConfig, Isolation, LoadOptions, PluginHandle, Supervision, default_plugin_dirs,
-    find_plugin, host::file_scope_from_settings,
+    HostConfig, Isolation, LoadOptions, PluginHandle, PluginInfo, Supervision, default_plugin_dirs,
+    discover, host::file_scope_from_settings,
 };
 use arsync_sdk::{Capability, ErrorKind, Manifest, PushAction};
 use serde::{Deserialize, Serialize};
@@ -65,17 +65,26 @@ impl PluginLoader for LibraryLoader {
             Some(library) => config.resolve(library),
             None => {
                 let dirs = Self::search_dirs(config);
-                find_plugin(&connection.plugin, &dirs, &[])
-                    .map(|info| info.path)
-                    .ok_or_else(|| AgentError::PluginNotFound {
-                        connection: name.clone(),
-                        plugin: connection.plugin.clone(),
-                        searched: dirs
-                            .iter()
-                            .map(|d| d.display().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })?
+                let found = discover(&dirs, &[]);
+                match found.iter().find(|info| {
+                    info.manifest
+                        .as_ref()
+                        .is_some_and(|m| m.name == connection.plugin)
+                }) {
+                    Some(info) => info.path.clone(),
+                    None => {
+                        return Err(AgentError::PluginNotFound {
+                            connection: name.clone(),
+                            plugin: connection.plugin.clone(),
+                            searched: dirs
+                                .iter()
+                                .map(|d| d.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            unreadable: unreadable_libraries(&found),
+                        });
+                    }
+                }
             }
         };
         let isolation = match connection.isolation {
@@ -104,6 +113,27 @@ impl PluginLoader for LibraryLoader {
             );
         }
         Ok(handle)
+    }
+}
+
+/// The libraries whose manifest could not be read, as a clause for a "not found" error:
+/// empty when there are none.
+fn unreadable_libraries(found: &[PluginInfo]) -> String {
+    let problems: Vec<String> = found
+        .iter()
+        .filter(|info| info.manifest.is_none())
+        .map(|info| match &info.problem {
+            Some(p) => format!("{} ({p})", info.path.display()),
+            None => info.path.display().to_string(),
+        })
+        .collect();
+    if problems.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; these libraries could not be read and one of them may be it: {}",
+            problems.join("; ")
+        )
     }
 }
 
