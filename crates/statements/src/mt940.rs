@@ -8,8 +8,6 @@
 //! customer and bank reference, supplementary details); `:86:` is read as German
 //! `?20`-`?63` structured text, SWIFT `/KEY/value` text or free lines.
 
-use std::borrow::Cow;
-
 use crate::fields::{Reporter, account_from, parse_amount};
 use crate::keys::{KeyMaker, is_placeholder_ref};
 use crate::refs::recognise_refs;
@@ -318,6 +316,8 @@ struct Scratch {
     keys: KeyMaker,
     payload: String,
     content: String,
+    /// A `:86:` field's lines run together.
+    joined: String,
 }
 
 /// The statement being delivered, kept open while following pages may continue it.
@@ -901,7 +901,7 @@ fn read_amount_codes(text: &str, info: &mut Info) {
     }
 }
 
-fn read_86(fields: &[Field]) -> Info {
+fn read_86(fields: &[Field], joined: &mut String) -> Info {
     let mut info = Info::default();
     for f in fields {
         if f.tag == "NS" {
@@ -913,15 +913,15 @@ fn read_86(fields: &[Field]) -> Info {
             continue;
         }
         // The lines run on without their breaks (structured text is wrapped anywhere).
-        let joined: Cow<'_, str> = if f.text.contains('\n') {
-            Cow::Owned(f.text.replace('\n', ""))
-        } else {
-            Cow::Borrowed(&f.text)
-        };
-        read_amount_codes(&joined, &mut info);
-        if is_german_structured(&joined) {
-            read_german(&joined, &mut info);
-        } else if joined.trim_start().starts_with('/') && read_swift_keys(&joined, &mut info) {
+        joined.clear();
+        for line in f.lines() {
+            joined.push_str(line);
+        }
+        let joined = joined.as_str();
+        read_amount_codes(joined, &mut info);
+        if is_german_structured(joined) {
+            read_german(joined, &mut info);
+        } else if joined.trim_start().starts_with('/') && read_swift_keys(joined, &mut info) {
             // Read as /KEY/value pairs.
         } else {
             info.remittance.extend(
@@ -945,7 +945,24 @@ fn read_german(s: &str, info: &mut Info) {
     info.code = Some(s[..3].to_owned());
     let mut purpose = String::with_capacity(s.len());
     let mut name = String::new();
-    for part in s[4..].split('?') {
+    // The parts between '?' signs are short: a byte loop finds their ends faster than a
+    // search set up for each.
+    let body = &s[4..];
+    let mut rest = Some(body);
+    let parts = std::iter::from_fn(|| {
+        let r = rest?;
+        match r.bytes().position(|b| b == b'?') {
+            Some(q) => {
+                rest = Some(&r[q + 1..]);
+                Some(&r[..q])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    });
+    for part in parts {
         if part.len() < 2 || !part.is_char_boundary(2) {
             continue;
         }
@@ -971,30 +988,39 @@ fn read_german(s: &str, info: &mut Info) {
         "COAM+", "OAMT+",
     ];
     // One pass over the '+' signs: every keyword ends in one, so each '+' is checked
-    // against the keywords that could end there (found in text order, as bytes).
+    // against the keywords that could end there (found in text order, as bytes); a
+    // keyword's value runs to the next keyword.
     let bytes = purpose.as_bytes();
-    let mut marks: Vec<(usize, &str)> = Vec::new();
-    for (plus, _) in purpose.match_indices('+') {
+    let mut open: Option<(usize, &str)> = None;
+    for (plus, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'+') {
         if let Some(k) = KEYWORDS
             .iter()
             .find(|k| plus + 1 >= k.len() && &bytes[plus + 1 - k.len()..=plus] == k.as_bytes())
         {
-            marks.push((plus + 1 - k.len(), k));
+            let start = plus + 1 - k.len();
+            if let Some((from, key)) = open {
+                sepa_value(key, &purpose[from + key.len()..start], info);
+            }
+            open = Some((start, k));
         }
     }
-    for (n, (start, key)) in marks.iter().enumerate() {
-        let end = marks.get(n + 1).map_or(purpose.len(), |m| m.0);
-        let value = purpose[start + key.len()..end].trim();
-        match *key {
-            "EREF+" if !is_placeholder_ref(value) => info.end_to_end = Some(value.to_owned()),
-            "OAMT+" => info.original = parse_amount(value).map(|a| (None, a)),
-            "COAM+" => {
-                if let Some(a) = parse_amount(value) {
-                    info.charges.push((None, a, "COAM"));
-                }
+    if let Some((from, key)) = open {
+        sepa_value(key, &purpose[from + key.len()..], info);
+    }
+}
+
+/// The value of one SEPA keyword in German purpose text.
+fn sepa_value(key: &str, value: &str, info: &mut Info) {
+    let value = value.trim();
+    match key {
+        "EREF+" if !is_placeholder_ref(value) => info.end_to_end = Some(value.to_owned()),
+        "OAMT+" => info.original = parse_amount(value).map(|a| (None, a)),
+        "COAM+" => {
+            if let Some(a) = parse_amount(value) {
+                info.charges.push((None, a, "COAM"));
             }
-            _ => {}
         }
+        _ => {}
     }
 }
 
@@ -1058,6 +1084,42 @@ fn push_date(out: &mut String, date: Option<NaiveDate>) {
         }
         // Writing to a String cannot fail.
         _ => drop(write!(out, "{d}")),
+    }
+}
+
+/// Writes a decimal as `Decimal` displays it (`-12.50`, `0.05`, `7`), without the
+/// formatting machinery.
+fn push_decimal(out: &mut String, d: Decimal) {
+    let mantissa = d.mantissa();
+    let scale = usize::try_from(d.scale()).unwrap_or(usize::MAX);
+    if mantissa == 0 || scale > 28 {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{d}");
+        return;
+    }
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut rest = mantissa.unsigned_abs();
+    while rest > 0 {
+        at -= 1;
+        digits[at] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        rest /= 10;
+    }
+    let digits = &digits[at..];
+    if mantissa < 0 {
+        out.push('-');
+    }
+    if scale == 0 {
+        out.extend(digits.iter().map(|c| char::from(*c)));
+    } else if digits.len() <= scale {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', scale - digits.len()));
+        out.extend(digits.iter().map(|c| char::from(*c)));
+    } else {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        out.extend(int.iter().map(|c| char::from(*c)));
+        out.push('.');
+        out.extend(frac.iter().map(|c| char::from(*c)));
     }
 }
 
@@ -1163,7 +1225,7 @@ fn read_entry(
         );
         return None;
     }
-    let mut info = read_86(&raw.info);
+    let mut info = read_86(&raw.info, &mut scratch.joined);
     for line in &l61.supplementary {
         read_amount_codes(line, &mut info);
     }
@@ -1217,6 +1279,7 @@ fn read_entry(
         keys,
         payload,
         content,
+        ..
     } = scratch;
     payload.clear();
     payload.push_str(&raw.field61.text);
@@ -1231,8 +1294,7 @@ fn read_entry(
     let vd_end = content.len();
     push_date(content, booking_date);
     let bd_end = content.len();
-    // Writing to a String cannot fail.
-    let _ = write!(content, "{signed}");
+    push_decimal(content, signed);
     let amount_end = content.len();
     for (n, line) in remittance.iter().enumerate() {
         if n > 0 {
@@ -1395,6 +1457,36 @@ mod tests {
             if !may_hold_ref(text.bytes()) {
                 proptest::prop_assert!(recognise_refs(&text).is_empty(), "{}", text);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Amounts in dedupe keys are written exactly as `Decimal` displays them.
+        #[test]
+        fn decimals_are_written_as_decimal_displays_them(
+            mantissa in proptest::num::i64::ANY,
+            scale in 0u32..=20,
+        ) {
+            let d = Decimal::new(mantissa, scale);
+            let mut out = String::from("x");
+            push_decimal(&mut out, d);
+            proptest::prop_assert_eq!(out, format!("x{d}"));
+            let mut neg = String::new();
+            push_decimal(&mut neg, -d);
+            proptest::prop_assert_eq!(neg, (-d).to_string());
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_naive_date_displays_them() {
+        for d in [
+            NaiveDate::from_ymd_opt(2026, 1, 9),
+            NaiveDate::from_ymd_opt(1970, 12, 31),
+            NaiveDate::from_ymd_opt(12, 3, 4),
+        ] {
+            let mut out = String::new();
+            push_date(&mut out, d);
+            assert_eq!(out, d.unwrap().to_string());
         }
     }
 
