@@ -10,7 +10,8 @@
 //! It is a pure library: it reads bytes it is given and returns values. It must not do
 //! file or network I/O, log to stdout/stderr, or depend on the store, the runtime, the
 //! plugin SDK or any async machinery. XML is read as a stream of events (quick-xml), never
-//! as a document tree; only one `Ntry` at a time is held.
+//! as a document tree; only a few `Ntry` elements at a time are held (one, or some eighty
+//! in flight when a long camt file is read on two threads, see the crate README).
 //!
 //! [`parse_reader`] delivers a file as a stream of [`Event`]s (statement header, entries one
 //! at a time, checks, problems) from any `BufRead`, so a statement of any size is read in
