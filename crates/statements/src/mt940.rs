@@ -170,7 +170,7 @@ impl<'s, R: BufRead> Fields<'s, R> {
                     None => continue,
                 }
             }
-            let t = line.trim();
+            let t = trim(line);
             if t == "-" || t.starts_with("-}") {
                 self.in_message = false;
                 if let Some(f) = self.pending.take() {
@@ -825,11 +825,11 @@ fn read_61(text: &str) -> Result<Line61<'_>, (&'static str, String)> {
     let refs = after.get(tx_len..).unwrap_or("");
     match refs.as_bytes().windows(2).position(|w| w == b"//") {
         Some(i) => {
-            out.customer_ref = refs[..i].trim();
-            let br = refs[i + 2..].trim();
+            out.customer_ref = trim(&refs[..i]);
+            let br = trim(&refs[i + 2..]);
             out.bank_ref = (!br.is_empty()).then_some(br);
         }
-        None => out.customer_ref = refs.trim(),
+        None => out.customer_ref = trim(refs),
     }
     if !more.is_empty() {
         out.supplementary = more
@@ -970,7 +970,7 @@ fn read_german(s: &str, info: &mut Info) {
         match code {
             "20" | "21" | "22" | "23" | "24" | "25" | "26" | "27" | "28" | "29" | "60" | "61"
             | "62" | "63" => {
-                if !value.trim().is_empty() {
+                if !trim(value).is_empty() {
                     info.remittance.push(value.trim_end().to_owned());
                 }
                 purpose.push_str(value);
@@ -1011,7 +1011,7 @@ fn read_german(s: &str, info: &mut Info) {
 
 /// The value of one SEPA keyword in German purpose text.
 fn sepa_value(key: &str, value: &str, info: &mut Info) {
-    let value = value.trim();
+    let value = trim(value);
     match key {
         "EREF+" if !is_placeholder_ref(value) => info.end_to_end = Some(value.to_owned()),
         "OAMT+" => info.original = parse_amount(value).map(|a| (None, a)),
@@ -1155,15 +1155,24 @@ fn may_hold_ref(bytes: impl Iterator<Item = u8>) -> bool {
 
 /// [`non_empty`] for a string already owned: kept as it is when it needs no trimming.
 fn non_empty_owned(s: String) -> Option<String> {
-    if s.trim().len() == s.len() {
+    if trim(&s).len() == s.len() {
         (!s.is_empty()).then_some(s)
     } else {
         non_empty(&s)
     }
 }
 
+/// `str::trim`, without its search when the text starts and ends with a visible ASCII
+/// character (as almost every field does).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
+    let t = trim(s);
     (!t.is_empty()).then(|| t.to_owned())
 }
 
@@ -1266,7 +1275,7 @@ fn read_entry(
     }
     let bank_tx_code = match &info.code {
         Some(c) => {
-            let t = l61.tx_type.trim();
+            let t = trim(l61.tx_type);
             let mut code = String::with_capacity(t.len() + 1 + c.len());
             code.push_str(t);
             code.push('/');
@@ -1474,6 +1483,13 @@ mod tests {
             let mut neg = String::new();
             push_decimal(&mut neg, -d);
             proptest::prop_assert_eq!(neg, (-d).to_string());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_quick_trim_trims_as_str_trim_does(s in "[ \t\u{a0}\u{2003}a-z0-9/+?-]{0,8}") {
+            proptest::prop_assert_eq!(trim(&s), s.trim());
         }
     }
 
