@@ -12,6 +12,7 @@ use arsync_model::{
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -96,7 +97,7 @@ pub fn read_items_as(
     let streamed = crate::stream::stream_rows(
         source,
         options,
-        |head| Mapper::new(head, options, kind),
+        |head, rows| Mapper::new(head, options, kind, rows),
         |mapper, row| mapper.push(row),
     )?;
     match streamed {
@@ -122,7 +123,7 @@ pub fn read_items_from_table_as(
     options: &SheetOptions,
     kind: SheetKind,
 ) -> Result<ItemsFile, SheetsError> {
-    let mut mapper = Mapper::new(table, options, kind)?;
+    let mut mapper = Mapper::new(table, options, kind, table.rows.len())?;
     for row in &table.rows {
         mapper.push(row);
     }
@@ -144,11 +145,13 @@ pub(crate) struct Mapper<'o> {
 }
 
 impl<'o> Mapper<'o> {
-    /// Checks the columns under `table`'s header (its rows are not read).
+    /// Checks the columns under `table`'s header (its rows are not read), making room for
+    /// about `rows` rows.
     pub(crate) fn new(
         table: &Table,
         options: &'o SheetOptions,
         kind: SheetKind,
+        rows: usize,
     ) -> Result<Self, SheetsError> {
         let map = detect_columns(&table.headers, &options.columns).map_err(|missing| {
             let (field, header) = missing
@@ -192,9 +195,12 @@ impl<'o> Mapper<'o> {
             map,
             options,
             payments_sheet,
-            out: ItemsFile::default(),
+            out: ItemsFile {
+                invoices: Vec::with_capacity(if payments_sheet { 0 } else { rows }),
+                ..ItemsFile::default()
+            },
             parties: HashMap::new(),
-            numbers: HashMap::new(),
+            numbers: HashMap::with_capacity(if payments_sheet { 0 } else { rows }),
             pending_payments: Vec::new(),
         })
     }
@@ -214,8 +220,8 @@ impl<'o> Mapper<'o> {
         let out = &mut self.out;
         match reader.read() {
             Ok(record) => {
-                if let Some(id) = reader.customer_id()
-                    && !self.parties.contains_key(&id)
+                if let Some(id) = reader.customer_key()
+                    && !self.parties.contains_key(id.as_ref())
                     && let Some(mut party) = reader.party()
                 {
                     // The currency of a customer's first document is taken as theirs.
@@ -582,6 +588,14 @@ impl RowReader<'_> {
         self.cell(field).map(Cell::text)
     }
 
+    /// The cell as text, borrowed when it is text.
+    fn str_of(&self, field: Field) -> Option<Cow<'_, str>> {
+        self.cell(field).map(|c| match c {
+            Cell::Text(t) => Cow::Borrowed(t.as_str()),
+            other => Cow::Owned(other.text()),
+        })
+    }
+
     fn problem(
         &self,
         field: Field,
@@ -693,6 +707,12 @@ impl RowReader<'_> {
         }
     }
 
+    /// [`Self::customer_id`] without a copy.
+    fn customer_key(&self) -> Option<Cow<'_, str>> {
+        self.str_of(Field::CustomerId)
+            .or_else(|| self.str_of(Field::Customer))
+    }
+
     fn customer_id(&self) -> Option<String> {
         self.text(Field::CustomerId)
             .or_else(|| self.text(Field::Customer))
@@ -709,7 +729,7 @@ impl RowReader<'_> {
 
     fn currency(&self, symbols: &[Option<&'static str>]) -> Result<Currency, Problem> {
         let from_symbol = symbols.iter().flatten().next().copied();
-        if let Some(text) = self.text(Field::Currency) {
+        if let Some(text) = self.str_of(Field::Currency) {
             let currency = Currency::parse(&text).map_err(|e| {
                 self.boxed(
                     Field::Currency,
@@ -785,10 +805,7 @@ impl RowReader<'_> {
         } else {
             self.kind(negative)?
         };
-        let symbols: Vec<Option<&'static str>> = [total, open, paid, payment_amount]
-            .iter()
-            .map(|a| a.and_then(|(_, c)| c))
-            .collect();
+        let symbols = [total, open, paid, payment_amount].map(|a| a.and_then(|(_, c)| c));
         let currency = self.currency(&symbols)?;
         let val = |a: Option<(Decimal, Option<&'static str>)>| a.map(|(v, _)| v);
         match kind {

@@ -25,11 +25,15 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 const BATCH_ROWS: usize = 1024;
 /// Batches in flight before the reading thread waits for the mapping side.
 const BATCHES_IN_FLIGHT: usize = 4;
+/// The most rows a sheet's declared dimension may make the mapping side make room for:
+/// the dimension is only the workbook's word, and room is taken before any row is seen.
+const ROWS_HINT_CAP: usize = 1 << 18;
 
 /// What the reading thread sends.
 enum Message {
-    /// The sheet being read, before any rows.
-    Sheet(String),
+    /// The sheet being read and the number of rows its dimension declares (capped), before
+    /// any rows.
+    Sheet(String, usize),
     /// Finished rows in ascending order, each with cells up to its last value.
     Rows(Vec<Row>),
     /// This sheet cannot be streamed; read it whole.
@@ -37,13 +41,13 @@ enum Message {
 }
 
 /// Streams the chosen sheet's data rows into `row`, after `start` has seen the header
-/// (a [`Table`] without rows). `Ok(None)` when the sheet is not streamed (see the module
+/// (a [`Table`] without rows) and how many rows the sheet says it has (capped). `Ok(None)` when the sheet is not streamed (see the module
 /// documentation): nothing was handed to `start` or `row` that the caller must undo
 /// other than the state `start` made, which is dropped.
 pub(crate) fn stream_rows<M>(
     source: Source<'_>,
     options: &SheetOptions,
-    start: impl FnOnce(&Table) -> Result<M, SheetsError>,
+    start: impl FnOnce(&Table, usize) -> Result<M, SheetsError>,
     row: impl FnMut(&mut M, &Row),
 ) -> Result<Option<M>, SheetsError> {
     let ext = source.extension();
@@ -121,12 +125,20 @@ fn send_sheet<RS: Read + Seek>(
         reason: format!("sheet '{name}': {e}"),
     };
     let mut rows = RowGatherer::new(file, &name, channels);
-    if channels.tx.send(Ok(Message::Sheet(name.clone()))).is_err() {
-        return Ok(());
-    }
+    let announce = |dimensions: calamine::Dimensions| {
+        let declared = dimensions.end.0.saturating_sub(dimensions.start.0);
+        let hint = usize::try_from(declared).map_or(ROWS_HINT_CAP, |n| n.min(ROWS_HINT_CAP));
+        channels
+            .tx
+            .send(Ok(Message::Sheet(name.clone(), hint)))
+            .is_ok()
+    };
     match book {
         calamine::Sheets::Xlsx(x) => {
             let mut cells = x.worksheet_cells_reader(&name).map_err(|e| sheet_err(&e))?;
+            if !announce(cells.dimensions()) {
+                return Ok(());
+            }
             while let Some(c) = cells.next_cell().map_err(|e| sheet_err(&e))? {
                 if !rows.put(c.get_position(), cell_from_ref(c.get_value()))? {
                     return Ok(());
@@ -135,6 +147,9 @@ fn send_sheet<RS: Read + Seek>(
         }
         calamine::Sheets::Xlsb(x) => {
             let mut cells = x.worksheet_cells_reader(&name).map_err(|e| sheet_err(&e))?;
+            if !announce(cells.dimensions()) {
+                return Ok(());
+            }
             while let Some(c) = cells.next_cell().map_err(|e| sheet_err(&e))? {
                 if !rows.put(c.get_position(), cell_from_ref(c.get_value()))? {
                     return Ok(());
@@ -269,17 +284,19 @@ fn map_rows<M>(
     spent: &Sender<Vec<Row>>,
     file: &str,
     options: &SheetOptions,
-    start: impl FnOnce(&Table) -> Result<M, SheetsError>,
+    start: impl FnOnce(&Table, usize) -> Result<M, SheetsError>,
     mut row: impl FnMut(&mut M, &Row),
 ) -> Result<Option<M>, SheetsError> {
     let mut sheet = String::new();
     let mut start = Some(start);
     let mut stage: Stage<M> = Stage::Searching(Vec::new());
     let mut last_row = 0;
+    let mut rows_hint = 0;
     for message in rx {
         let mut rows = match message? {
-            Message::Sheet(name) => {
+            Message::Sheet(name, hint) => {
                 sheet = name;
+                rows_hint = hint;
                 continue;
             }
             Message::ReadWhole => return Ok(None),
@@ -300,7 +317,15 @@ fn map_rows<M>(
             seen.append(&mut rows);
             rows = rest;
             let seen = std::mem::take(seen);
-            stage = begin(seen, file, &sheet, options, &mut start, &mut row, None)?;
+            stage = begin(
+                seen,
+                (file, &sheet),
+                options,
+                &mut start,
+                &mut row,
+                None,
+                rows_hint,
+            )?;
         }
         if let Stage::Mapping {
             state,
@@ -326,12 +351,12 @@ fn map_rows<M>(
         Stage::Searching(seen) => {
             match begin(
                 seen,
-                file,
-                &sheet,
+                (file, &sheet),
                 options,
                 &mut start,
                 &mut row,
                 Some(last_row),
+                rows_hint,
             )? {
                 Stage::Mapping { state, .. } => state,
                 Stage::Searching(_) => return Ok(None),
@@ -346,12 +371,12 @@ fn map_rows<M>(
 /// of the sheet.
 fn begin<M>(
     seen: Vec<Row>,
-    file: &str,
-    sheet: &str,
+    (file, sheet): (&str, &str),
     options: &SheetOptions,
-    start: &mut Option<impl FnOnce(&Table) -> Result<M, SheetsError>>,
+    start: &mut Option<impl FnOnce(&Table, usize) -> Result<M, SheetsError>>,
     row: &mut impl FnMut(&mut M, &Row),
     rows_in_sheet: Option<usize>,
+    rows_hint: usize,
 ) -> Result<Stage<M>, SheetsError> {
     let header_row = match options.header_row {
         HeaderRow::Row(n) => {
@@ -391,7 +416,7 @@ fn begin<M>(
     let Some(start) = start.take() else {
         return Ok(Stage::Searching(Vec::new()));
     };
-    let mut state = start(&head)?;
+    let mut state = start(&head, rows_hint)?;
     for mut r in seen {
         if r.number > header_row {
             if r.cells.len() < width {

@@ -163,9 +163,31 @@ impl Cell {
             Cell::Empty => Ok(()),
             Cell::Text(t) | Cell::Error(t) => out.write_str(t),
             Cell::Number(n) => write!(out, "{}", n.normalize()),
-            Cell::Date(d) => write!(out, "{d}"),
+            Cell::Date(d) => write_date(out, *d),
             Cell::Bool(b) => write!(out, "{b}"),
         };
+    }
+}
+
+/// `date` as chrono shows it (`2026-09-01`), without the formatting machinery for the
+/// years every ledger has.
+fn write_date(out: &mut String, date: NaiveDate) -> std::fmt::Result {
+    use chrono::Datelike;
+    use std::fmt::Write;
+    let digit = |n: u32| char::from_digit(n % 10, 10).unwrap_or('0');
+    match u32::try_from(date.year()) {
+        Ok(y) if y <= 9999 => {
+            for n in [y / 1000, y / 100, y / 10, y] {
+                out.push(digit(n));
+            }
+            for n in [date.month(), date.day()] {
+                out.push('-');
+                out.push(digit(n / 10));
+                out.push(digit(n));
+            }
+            Ok(())
+        }
+        _ => write!(out, "{date}"),
     }
 }
 
@@ -701,6 +723,16 @@ mod tests {
             let value = f64::from_bits(bits);
             let slow = Decimal::from_scientific(&format!("{value:.14e}")).ok().map(|d| d.normalize());
             proptest::prop_assert_eq!(decimal_from_f64(value), slow);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_date_cell_is_written_into_the_row_hash_as_chrono_shows_it(days in -1_000_000i64..3_000_000) {
+            let date = NaiveDate::from_ymd_opt(1, 1, 1).unwrap() + chrono::Duration::days(days);
+            let mut out = String::from("x");
+            Cell::Date(date).write_text(&mut out);
+            proptest::prop_assert_eq!(out, format!("x{date}"));
         }
     }
 
