@@ -31,6 +31,6 @@ pub use measure::{
     PatternRow, QualityReport, measure, read_truth_csv, receipts_of, score, score_export, truth_csv,
 };
 pub use scale::{
-    ScaleFigures, ScaleOptions, cpu_ms, hash_join, json_digest, peak_rss_kib, scale_run,
-    scale_run_with,
+    ScaleCase, ScaleCaseFiles, ScaleFigures, ScaleOptions, cpu_ms, hash_join, json_digest,
+    peak_rss_kib, run_scale_case, scale_run, scale_run_with, write_scale_case,
 };

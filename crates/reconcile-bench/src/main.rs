@@ -9,7 +9,8 @@
 use anyhow::{Context, Result, bail};
 use arsync_reconcile::Settings;
 use arsync_reconcile_bench::{
-    Case, CaseSpec, QualityReport, ScaleFigures, ScaleOptions, generate, measure, scale_run_with,
+    Case, CaseSpec, QualityReport, ScaleCaseFiles, ScaleFigures, ScaleOptions, generate, measure,
+    run_scale_case, scale_run_with, write_scale_case,
 };
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -53,7 +54,8 @@ enum Verb {
         export: PathBuf,
     },
     /// Reconcile N items against about N receipts; time, peak memory, and the hash-join
-    /// floor. Each size runs in a child process so peak memory is its own.
+    /// floor. Each size is generated into files by one child process and matched by another,
+    /// which reads them first, so the peak memory is the matcher's and its inputs'.
     Scale {
         /// Sizes, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
@@ -70,6 +72,20 @@ enum Verb {
         /// Also print a digest of each outcome (after timing), to compare two builds.
         #[arg(long)]
         digest: bool,
+        /// Generate and match in one child process per size (peak memory then includes
+        /// the generator's).
+        #[arg(long)]
+        in_process: bool,
+        /// Where the generated cases are written (removed after each size).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Generate one size into `--dir` and print where (used by the parent).
+        #[arg(long, hide = true)]
+        write_case: bool,
+        /// Match one written case, given as the JSON the writing child printed (used by
+        /// the parent).
+        #[arg(long, hide = true, value_name = "JSON")]
+        run_case: Option<String>,
     },
 }
 
@@ -141,19 +157,70 @@ fn through_files(_: &Case, _: &std::path::Path, _: &Settings) -> Result<()> {
     bail!("--files needs the `files` feature; build without --no-default-features")
 }
 
-fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool, digest: bool) -> Result<()> {
+/// How `scale` was asked to run.
+struct ScaleArgs {
+    items: Vec<usize>,
+    seed: u64,
+    single: bool,
+    floor_only: bool,
+    digest: bool,
+    in_process: bool,
+    dir: Option<PathBuf>,
+    write_case: bool,
+    run_case: Option<String>,
+}
+
+/// Runs this program again with `args` and returns what it printed.
+fn child(exe: &std::path::Path, args: &[String], what: &str) -> Result<Vec<u8>> {
+    let output = Command::new(exe)
+        .args(args)
+        .output()
+        .with_context(|| format!("running {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(output.stdout)
+}
+
+fn scale(a: ScaleArgs) -> Result<()> {
+    let ScaleArgs {
+        items,
+        seed,
+        single,
+        floor_only,
+        digest,
+        in_process,
+        dir,
+        write_case,
+        run_case,
+    } = a;
+    let options = ScaleOptions {
+        with_matcher: !floor_only,
+        digest,
+    };
+    let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("arsync-reconcile-bench"));
+    if write_case {
+        let [n] = items[..] else {
+            bail!("--write-case writes exactly one size; give one number to --items");
+        };
+        let files = write_scale_case(seed, n, &dir)?;
+        return out(&format!("{}\n", serde_json::to_string(&files)?));
+    }
+    if let Some(json) = run_case {
+        let files: ScaleCaseFiles =
+            serde_json::from_str(&json).context("reading the case to run")?;
+        let figures = run_scale_case(&files, options)?;
+        return out(&format!("{}\n", serde_json::to_string(&figures)?));
+    }
     if single {
-        let [n] = items else {
+        let [n] = items[..] else {
             bail!("--single runs exactly one size; give one number to --items");
         };
-        let figures = scale_run_with(
-            seed,
-            *n,
-            ScaleOptions {
-                with_matcher: !floor_only,
-                digest,
-            },
-        )?;
+        let figures = scale_run_with(seed, n, options)?;
         out(&format!("{}\n", serde_json::to_string(&figures)?))?;
         return Ok(());
     }
@@ -162,34 +229,43 @@ fn scale(items: &[usize], seed: u64, single: bool, floor_only: bool, digest: boo
         "| items | receipts | generate | reconcile | reconcile CPU | µs/receipt | peak RSS | RSS before matching | hash join | join hits | auto | suggested | unmatched | precision | recall |\n",
     )?;
     out("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")?;
-    for n in items {
-        let mut command = Command::new(&exe);
-        command.args([
-            "scale",
-            "--single",
-            "--seed",
-            &seed.to_string(),
-            "--items",
-            &n.to_string(),
-        ]);
+    for n in &items {
+        let mut flags: Vec<String> = vec!["scale".into(), "--seed".into(), seed.to_string()];
         if floor_only {
-            command.arg("--floor-only");
+            flags.push("--floor-only".into());
         }
         if digest {
-            command.arg("--digest");
+            flags.push("--digest".into());
         }
-        let child = command
-            .output()
-            .with_context(|| format!("running the {n}-item size"))?;
-        if !child.status.success() {
-            bail!(
-                "the {n}-item size failed ({}): {}",
-                child.status,
-                String::from_utf8_lossy(&child.stderr)
-            );
-        }
-        let f: ScaleFigures = serde_json::from_slice(&child.stdout)
-            .with_context(|| format!("reading the {n}-item figures"))?;
+        let f: ScaleFigures = if in_process {
+            let mut args = flags.clone();
+            args.extend(["--single".into(), "--items".into(), n.to_string()]);
+            serde_json::from_slice(&child(&exe, &args, &format!("the {n}-item size"))?)
+                .with_context(|| format!("reading the {n}-item figures"))?
+        } else {
+            let mut args = flags.clone();
+            args.extend([
+                "--write-case".into(),
+                "--items".into(),
+                n.to_string(),
+                "--dir".into(),
+                dir.display().to_string(),
+            ]);
+            let written = child(&exe, &args, &format!("generating the {n}-item case"))?;
+            let files: ScaleCaseFiles = serde_json::from_slice(&written)
+                .with_context(|| format!("reading where the {n}-item case went"))?;
+            let mut args = flags.clone();
+            args.extend([
+                "--run-case".into(),
+                String::from_utf8_lossy(&written).trim().to_owned(),
+            ]);
+            let ran = child(&exe, &args, &format!("matching the {n}-item case"));
+            for p in [&files.case, &files.truth] {
+                std::fs::remove_file(p).with_context(|| format!("removing {}", p.display()))?;
+            }
+            serde_json::from_slice(&ran?)
+                .with_context(|| format!("reading the {n}-item figures"))?
+        };
         let mib = |k: Option<u64>| k.map_or_else(|| "—".into(), |k| format!("{} MiB", k / 1024));
         let per = match f.reconcile_ms {
             Some(ms) if f.receipts > 0 => {
@@ -260,6 +336,20 @@ fn main() -> Result<()> {
             single,
             floor_only,
             digest,
-        } => scale(&items, seed, single, floor_only, digest),
+            in_process,
+            dir,
+            write_case,
+            run_case,
+        } => scale(ScaleArgs {
+            items,
+            seed,
+            single,
+            floor_only,
+            digest,
+            in_process,
+            dir,
+            write_case,
+            run_case,
+        }),
     }
 }

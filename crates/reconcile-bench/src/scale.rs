@@ -3,17 +3,23 @@
 //! plain hash join of the receipts' words and structured references on the invoice numbers
 //! and payment references, over the same data in the same process.
 //!
+//! [`write_scale_case`] and [`run_scale_case`] split a run in two, so the process that
+//! matches holds only what the matcher is given (the books, the receipts and the rates, read
+//! from a file) and its peak is the matcher's, not the generator's.
+//!
 //! Peak memory is the kernel's high-water mark (`VmHWM` in /proc/self/status), which only
 //! grows; one size per process gives a clean figure, and the binary runs each size in a
 //! child process of its own.
 
-use crate::error::Result;
+use crate::error::{BenchError, Result};
 use crate::generate::{Case, CaseSpec, generate};
-use crate::measure::{QualityReport, receipts_of, score};
-use arsync_model::{Invoice, RateBook};
-use arsync_reconcile::{Memory, Receipt, ReconcileInput, Settings, reconcile};
+use crate::measure::{QualityReport, read_truth_csv, receipts_of, score, truth_csv};
+use arsync_model::{CreditNote, Currency, FxRate, Invoice, Party, RateBook};
+use arsync_reconcile::{Memory, Receipt, ReconcileInput, Settings, reconcile, reconcile_owned};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The figures of one scale run.
@@ -244,4 +250,168 @@ pub fn scale_run_with(seed: u64, items: usize, options: ScaleOptions) -> Result<
         recall: report.total.recall().map(|d| d.to_string()),
         outcome_digest,
     })
+}
+
+/// What the matcher is given in a scale run, as written between the two steps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScaleCase {
+    /// The run date.
+    pub as_of: NaiveDate,
+    /// The home currency.
+    pub home: Currency,
+    /// Customers.
+    pub parties: Vec<Party>,
+    /// Open invoices.
+    pub invoices: Vec<Invoice>,
+    /// Open credit notes.
+    pub credit_notes: Vec<CreditNote>,
+    /// The receipts of the statement.
+    pub receipts: Vec<Receipt>,
+    /// The rate history.
+    pub rates: Vec<FxRate>,
+}
+
+/// The files of one generated scale case, and how long generating took.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScaleCaseFiles {
+    /// The case as JSON ([`ScaleCase`]).
+    pub case: PathBuf,
+    /// Its truth as CSV (as `quality --files` writes it).
+    pub truth: PathBuf,
+    /// Milliseconds to generate the case (not to write it).
+    pub generate_ms: u64,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BenchError + '_ {
+    move |source| BenchError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Generates the case of [`scale_run`] for `seed` and `items` and writes it into `dir` as
+/// `scale-<seed>-<items>.json` and `scale-<seed>-<items>.truth.csv`.
+pub fn write_scale_case(seed: u64, items: usize, dir: &Path) -> Result<ScaleCaseFiles> {
+    let started = Instant::now();
+    let mut spec = CaseSpec::new(seed, items);
+    spec.paid_percent = 100;
+    let Case {
+        spec,
+        home,
+        parties,
+        invoices,
+        credit_notes,
+        entries,
+        rates,
+        truth,
+        ..
+    } = generate(&spec)?;
+    let (receipts, _) = receipts_of(&entries);
+    drop(entries);
+    let generate_ms = millis(started.elapsed());
+    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    let case_path = dir.join(format!("scale-{seed}-{items}.json"));
+    let truth_path = dir.join(format!("scale-{seed}-{items}.truth.csv"));
+    let case = ScaleCase {
+        as_of: spec.as_of,
+        home,
+        parties,
+        invoices,
+        credit_notes,
+        receipts,
+        rates,
+    };
+    let file = std::fs::File::create(&case_path).map_err(io_error(&case_path))?;
+    let mut writer = std::io::BufWriter::new(file);
+    serde_json::to_writer(&mut writer, &case).map_err(|e| BenchError::RoundTrip {
+        path: case_path.clone(),
+        detail: format!("could not be written: {e}"),
+    })?;
+    std::io::Write::flush(&mut writer).map_err(io_error(&case_path))?;
+    std::fs::write(&truth_path, truth_csv(&truth)).map_err(io_error(&truth_path))?;
+    Ok(ScaleCaseFiles {
+        case: case_path,
+        truth: truth_path,
+        generate_ms,
+    })
+}
+
+/// Reads a case written by [`write_scale_case`], runs the floor and (with `with_matcher` in
+/// `options`) the matcher on it, and scores the outcome against the truth file, which is
+/// read only after the peak was taken.
+pub fn run_scale_case(files: &ScaleCaseFiles, options: ScaleOptions) -> Result<ScaleFigures> {
+    let path = &files.case;
+    let file = std::fs::File::open(path).map_err(io_error(path))?;
+    let case: ScaleCase = serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
+        BenchError::RoundTrip {
+            path: path.clone(),
+            detail: format!("not a scale case ({e}); write it again with `scale`"),
+        }
+    })?;
+    let ScaleCase {
+        as_of,
+        home,
+        parties,
+        invoices,
+        credit_notes,
+        receipts,
+        rates,
+    } = case;
+    let joined = Instant::now();
+    let hash_join_hits = hash_join(&invoices, &receipts);
+    let hash_join_ms = millis(joined.elapsed());
+    let items = invoices.len() + credit_notes.len();
+    let n_receipts = receipts.len();
+    let book = RateBook::new(rates);
+    let rss_before_kib = status_kib("VmRSS:");
+    let mut figures = ScaleFigures {
+        items,
+        receipts: n_receipts,
+        generate_ms: files.generate_ms,
+        reconcile_ms: None,
+        reconcile_cpu_ms: None,
+        hash_join_ms,
+        hash_join_hits,
+        rss_before_kib,
+        peak_rss_kib: None,
+        auto: 0,
+        suggested: 0,
+        unmatched: 0,
+        precision: None,
+        recall: None,
+        outcome_digest: None,
+    };
+    if !options.with_matcher {
+        figures.peak_rss_kib = peak_rss_kib();
+        return Ok(figures);
+    }
+    let memory = Memory::default();
+    let input = ReconcileInput {
+        as_of,
+        home,
+        parties: &parties,
+        invoices: &invoices,
+        credit_notes: &credit_notes,
+        receipts,
+        rates: &book,
+        memory: &memory,
+    };
+    let cpu_before = cpu_ms();
+    let matched = Instant::now();
+    let outcome = reconcile_owned(input, &Settings::default())?;
+    figures.reconcile_ms = Some(millis(matched.elapsed()));
+    figures.reconcile_cpu_ms = cpu_ms().zip(cpu_before).map(|(a, b)| a.saturating_sub(b));
+    figures.peak_rss_kib = peak_rss_kib();
+    let truth_bytes = std::fs::read(&files.truth).map_err(io_error(&files.truth))?;
+    let truth = read_truth_csv(&files.truth.display().to_string(), &truth_bytes)?;
+    let report: QualityReport = score(&truth, &outcome);
+    figures.auto = outcome.applied().count();
+    figures.suggested = outcome.suggested().count();
+    figures.unmatched = outcome.unmatched.len();
+    figures.precision = report.total.precision().map(|d| d.to_string());
+    figures.recall = report.total.recall().map(|d| d.to_string());
+    if options.digest {
+        figures.outcome_digest = Some(json_digest(&outcome)?);
+    }
+    Ok(figures)
 }

@@ -277,6 +277,40 @@ fn a_scale_run_reports_time_memory_and_the_floor() {
     );
 }
 
+#[test]
+fn a_scale_case_matched_from_its_files_decides_as_the_in_process_run() {
+    use arsync_reconcile_bench::{ScaleOptions, run_scale_case, scale_run_with, write_scale_case};
+    let dir = tempfile::tempdir().unwrap();
+    let options = ScaleOptions {
+        with_matcher: true,
+        digest: true,
+    };
+    let files = write_scale_case(3, 2_000, dir.path()).unwrap();
+    assert!(files.case.exists() && files.truth.exists());
+    let from_files = run_scale_case(&files, options).unwrap();
+    let in_process = scale_run_with(3, 2_000, options).unwrap();
+    assert!(from_files.outcome_digest.is_some());
+    assert_eq!(from_files.outcome_digest, in_process.outcome_digest);
+    assert_eq!(
+        (
+            from_files.items,
+            from_files.receipts,
+            from_files.hash_join_hits
+        ),
+        (
+            in_process.items,
+            in_process.receipts,
+            in_process.hash_join_hits
+        )
+    );
+    assert_eq!(
+        (from_files.auto, from_files.suggested, from_files.unmatched),
+        (in_process.auto, in_process.suggested, in_process.unmatched)
+    );
+    assert_eq!(from_files.recall, in_process.recall);
+    assert!(from_files.recall.is_some());
+}
+
 /// The targets: precision of automatic allocations at least 99.5 %, recall
 /// (applied or suggested) at least 95 %, over three seeds of 400 invoices.
 #[test]

@@ -1064,14 +1064,14 @@ impl Engine<'_> {
     fn commit(
         &self,
         p: &Prepared,
+        receipt: Receipt,
         best: &Scored,
         limits: Vec<RuleHit>,
         alternatives: Vec<String>,
         remaining: &mut [Decimal],
-        version: &mut [u64],
     ) -> Match {
         let book = self.book();
-        let r = &p.receipt;
+        let r = &receipt;
         let decision = if limits.is_empty() {
             Decision::Auto
         } else {
@@ -1081,7 +1081,6 @@ impl Engine<'_> {
         for l in &best.plan.lines {
             let item = &book.items[l.item];
             remaining[l.item] = l.open_after;
-            version[l.item] += 1;
             allocations.push(AppliedItem {
                 item_kind: item.kind,
                 item_id: item.id.clone(),
@@ -1127,7 +1126,7 @@ impl Engine<'_> {
         let mut rules = reasons;
         rules.extend(limits);
         Match {
-            receipt: r.clone(),
+            receipt,
             customer: Some(CustomerRef {
                 id: customer.id.clone(),
                 name: customer.name.clone(),
@@ -1149,12 +1148,60 @@ impl Engine<'_> {
 /// committed when it was made.
 type Slot = (Proposal, Vec<(usize, u64)>, usize);
 
+/// A receipt waiting to commit: the most confident first, then the earliest, then by id.
+/// Receipts are numbered in (date, id) order, so the number stands for both.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Queued {
     confidence: Decimal,
-    date: Reverse<chrono::NaiveDate>,
-    id: Reverse<String>,
     index: Reverse<usize>,
+}
+
+/// What is left in place of a receipt moved into the outcome: nothing allocated.
+fn vacated(r: &Receipt) -> Receipt {
+    Receipt {
+        id: String::new(),
+        reference: String::new(),
+        source: crate::ReceiptSource::Payment { method: None },
+        kind: r.kind,
+        date: r.date,
+        amount: r.amount,
+        pending: r.pending,
+        customer_id: None,
+        payer_name: None,
+        payer_account: None,
+        remittance: Vec::new(),
+        structured_refs: Vec::new(),
+        end_to_end_id: None,
+        instructed: None,
+        bank_charges: None,
+    }
+}
+
+/// Moves the receipt out of `p`, for the outcome; `p` keeps its evidence.
+fn take_receipt(p: &mut Prepared) -> Receipt {
+    let empty = vacated(&p.receipt);
+    std::mem::replace(&mut p.receipt, empty)
+}
+
+/// Sorts by receipt date and id, keeping the order of equal keys, without the buffer of
+/// half the list a stable sort takes: the order is found on positions and applied by swaps.
+fn sort_by_receipt<T>(list: &mut [T], receipt: impl Fn(&T) -> &Receipt) {
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.sort_unstable_by(|a, b| {
+        let (ra, rb) = (receipt(&list[*a]), receipt(&list[*b]));
+        (ra.date, &ra.id, a).cmp(&(rb.date, &rb.id, b))
+    });
+    // order[k] is where the k-th element comes from; follow each cycle once.
+    for start in 0..order.len() {
+        let mut k = start;
+        while order[k] != start {
+            let from = order[k];
+            list.swap(k, from);
+            order[k] = k;
+            k = from;
+        }
+        order[k] = k;
+    }
 }
 
 /// How surely a returned payment names the receipt it returns.
@@ -1199,8 +1246,12 @@ fn pairing(
     }
 }
 
-/// Runs the pipeline.
-pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Outcome {
+/// Runs the pipeline over `receipts` (the input's, taken by value so none is copied).
+pub(crate) fn run(
+    input: &ReconcileInput<'_>,
+    mut receipts: Vec<Receipt>,
+    settings: &crate::Settings,
+) -> Outcome {
     let book = Book::new(
         input.as_of,
         input.parties,
@@ -1216,7 +1267,6 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
             home: input.home,
         },
     };
-    let mut receipts: Vec<Receipt> = input.receipts.clone();
     receipts.sort_by(|a, b| {
         (
             a.date,
@@ -1267,13 +1317,12 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
     for rv in reversals {
         handle_reversal(&engine, rv, &mut credits, &mut outcome);
     }
-    let prepared: Vec<Prepared> = credits
-        .into_rest()
+    let receipts = credits.into_rest();
+    let evidence = in_parallel(&receipts, |receipt| gather(receipt, &book, input.memory));
+    let mut prepared: Vec<Prepared> = receipts
         .into_iter()
-        .map(|receipt| Prepared {
-            evidence: gather(&receipt, &book, input.memory),
-            receipt,
-        })
+        .zip(evidence)
+        .map(|(receipt, evidence)| Prepared { receipt, evidence })
         .collect();
     let mut remaining: Vec<Decimal> = book.items.iter().map(|i| i.open).collect();
     let mut index = AmountIndex::new(&book, &remaining);
@@ -1285,20 +1334,22 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
             .map(|i| (i, version[i]))
             .collect::<Vec<_>>()
     };
-    for (k, p) in prepared.iter().enumerate() {
-        let (proposal, deps) = engine.propose(p, &remaining, &index);
+    // Before anything commits, every proposal is independent of the others.
+    let first = in_parallel(&prepared, |p| engine.propose(p, &remaining, &index));
+    for (k, (proposal, deps)) in first.into_iter().enumerate() {
         queue.push(Queued {
             confidence: proposal.priority(),
-            date: Reverse(p.receipt.date),
-            id: Reverse(p.receipt.id.clone()),
             index: Reverse(k),
         });
         slots.push(Some((proposal, snapshot(deps, &version), 0)));
     }
     let mut commits = 0usize;
+    outcome.matches.reserve(prepared.len());
     while let Some(q) = queue.pop() {
         let k = q.index.0;
-        let p = &prepared[k];
+        let Some(p) = prepared.get_mut(k) else {
+            continue;
+        };
         let Some((proposal, deps, made_after)) = slots[k].take() else {
             continue;
         };
@@ -1309,8 +1360,6 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
             let (proposal, deps) = engine.propose(p, &remaining, &index);
             queue.push(Queued {
                 confidence: proposal.priority(),
-                date: Reverse(p.receipt.date),
-                id: Reverse(p.receipt.id.clone()),
                 index: Reverse(k),
             });
             slots[k] = Some((proposal, snapshot(deps, &version), commits));
@@ -1326,7 +1375,11 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
                 for l in &best.plan.lines {
                     before.entry(l.item).or_insert(remaining[l.item]);
                 }
-                let m = engine.commit(p, &best, limits, alternatives, &mut remaining, &mut version);
+                let receipt = take_receipt(p);
+                let m = engine.commit(p, receipt, &best, limits, alternatives, &mut remaining);
+                for l in &best.plan.lines {
+                    version[l.item] += 1;
+                }
                 for (i, open) in before {
                     index.update(&book, i, open, remaining[i]);
                 }
@@ -1335,18 +1388,45 @@ pub(crate) fn run(input: &ReconcileInput<'_>, settings: &crate::Settings) -> Out
             }
             Proposal::Nothing { reason, why } => outcome.unmatched.push(Unmatched {
                 explanation: unmatched_sentence(&p.receipt, &why, &p.evidence.notes),
-                receipt: p.receipt.clone(),
+                receipt: take_receipt(p),
                 reason,
             }),
         }
     }
+    drop(prepared);
+    drop(slots);
+    sort_by_receipt(&mut outcome.matches, |m| &m.receipt);
+    sort_by_receipt(&mut outcome.unmatched, |u| &u.receipt);
     outcome
-        .matches
-        .sort_by(|a, b| (a.receipt.date, &a.receipt.id).cmp(&(b.receipt.date, &b.receipt.id)));
-    outcome
-        .unmatched
-        .sort_by(|a, b| (a.receipt.date, &a.receipt.id).cmp(&(b.receipt.date, &b.receipt.id)));
-    outcome
+}
+
+/// Fewer items than this are not worth a second thread.
+const PARALLEL_FROM: usize = 512;
+
+/// `f` over `items` on up to two threads (the machine's cores, at most two), results in
+/// the order of `items`, so the outcome is the same as one thread's.
+fn in_parallel<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    if threads < 2 || items.len() < PARALLEL_FROM {
+        return items.iter().map(&f).collect();
+    }
+    let (head, tail) = items.split_at(items.len() / 2);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("reconcile".into())
+            .spawn_scoped(scope, move || tail.iter().map(f).collect::<Vec<U>>());
+        let mut out: Vec<U> = head.iter().map(f).collect();
+        match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(rest) => out.extend(rest),
+                Err(cause) => std::panic::resume_unwind(cause),
+            },
+            // No second thread to be had: this one does the rest.
+            Err(_) => out.extend(tail.iter().map(f)),
+        }
+        out
+    })
 }
 
 /// A returned payment: pairs it with the receipt it returns in this run (both then apply
