@@ -318,6 +318,8 @@ struct Scratch {
     content: String,
     /// A `:86:` field's lines run together.
     joined: String,
+    /// The purpose lines of a German structured `:86:` run together.
+    purpose: String,
 }
 
 /// The statement being delivered, kept open while following pages may continue it.
@@ -901,7 +903,7 @@ fn read_amount_codes(text: &str, info: &mut Info) {
     }
 }
 
-fn read_86(fields: &[Field], joined: &mut String) -> Info {
+fn read_86(fields: &[Field], joined: &mut String, purpose: &mut String) -> Info {
     let mut info = Info::default();
     for f in fields {
         if f.tag == "NS" {
@@ -920,7 +922,7 @@ fn read_86(fields: &[Field], joined: &mut String) -> Info {
         let joined = joined.as_str();
         read_amount_codes(joined, &mut info);
         if is_german_structured(joined) {
-            read_german(joined, &mut info);
+            read_german(joined, &mut info, purpose);
         } else if joined.trim_start().starts_with('/') && read_swift_keys(joined, &mut info) {
             // Read as /KEY/value pairs.
         } else {
@@ -941,9 +943,9 @@ fn is_german_structured(s: &str) -> bool {
 
 /// German DFÜ-Abkommen structured `:86:`: `GVC?00posting text?10primanota?20..?29 and
 /// ?60..?63 purpose lines?30 BLZ/BIC?31 account/IBAN?32..?33 name?34 return code`.
-fn read_german(s: &str, info: &mut Info) {
+fn read_german(s: &str, info: &mut Info, purpose: &mut String) {
     info.code = Some(s[..3].to_owned());
-    let mut purpose = String::with_capacity(s.len());
+    purpose.clear();
     let mut name = String::new();
     // The parts between '?' signs are short: a byte loop finds their ends faster than a
     // search set up for each.
@@ -1234,7 +1236,7 @@ fn read_entry(
         );
         return None;
     }
-    let mut info = read_86(&raw.info, &mut scratch.joined);
+    let mut info = read_86(&raw.info, &mut scratch.joined, &mut scratch.purpose);
     for line in &l61.supplementary {
         read_amount_codes(line, &mut info);
     }
@@ -1258,10 +1260,12 @@ fn read_entry(
         })
         .collect();
     let signed = if l61.debit { -l61.amount } else { l61.amount };
-    let mut remittance: Vec<String> =
-        Vec::with_capacity(l61.supplementary.len() + info.remittance.len());
-    remittance.extend(l61.supplementary.iter().map(|l| (*l).to_owned()));
-    remittance.append(&mut info.remittance);
+    // The supplementary details come first; most entries have none, and then the
+    // remittance read from :86: is taken as it is.
+    let mut remittance = std::mem::take(&mut info.remittance);
+    if !l61.supplementary.is_empty() {
+        remittance.splice(0..0, l61.supplementary.iter().map(|l| (*l).to_owned()));
+    }
     let mut structured_refs = Vec::new();
     // What a line holds, the lines run together hold too: one look at them tells whether
     // any reference can be there.
@@ -1427,6 +1431,7 @@ mod tests {
         read_german(
             "166?00GUTSCHRIFT?109310?20EREF+INV-2024-17?21SVWZ+Rechnung 17?30COBADEFFXXX?31DE89370400440532013000?32Muster GmbH",
             &mut info,
+            &mut String::new(),
         );
         assert_eq!(info.code.as_deref(), Some("166"));
         assert_eq!(info.end_to_end.as_deref(), Some("INV-2024-17"));
@@ -1452,6 +1457,7 @@ mod tests {
         read_german(
             "166?00GUTSCHRIFT?20EREF+X1?21OAMT+100,00?22COAM+2,50?23SVWZ+Rechnung",
             &mut de,
+            &mut String::new(),
         );
         assert_eq!(de.original, Some((None, dec!(100.00))));
         assert_eq!(de.charges, vec![(None, dec!(2.50), "COAM")]);
