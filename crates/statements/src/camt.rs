@@ -538,6 +538,8 @@ struct Machine<'o> {
     stmt: Option<StmtState>,
     /// `Ntry` elements of the open statement so far.
     ntry_count: usize,
+    /// `Ntry` elements of the file so far.
+    seen: usize,
     /// Statements delivered.
     emitted: usize,
 }
@@ -550,6 +552,7 @@ impl<'o> Machine<'o> {
             keys: KeyMaker::default(),
             stmt: None,
             ntry_count: 0,
+            seen: 0,
             emitted: 0,
         }
     }
@@ -565,6 +568,7 @@ impl<'o> Machine<'o> {
             Step::Capture(tree) => {
                 if tree.name(0) == "Ntry" {
                     self.ntry_count += 1;
+                    self.seen += 1;
                 }
                 if let Some(st) = self.stmt.as_mut() {
                     let here = format!("{}[{}]", container_name(kind), st.index);
@@ -674,7 +678,7 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
                     && self
                         .machine
                         .as_ref()
-                        .is_some_and(|m| m.ntry_count >= PIPELINE_AFTER)
+                        .is_some_and(|m| m.seen >= PIPELINE_AFTER)
             }
         }
     }
@@ -2023,5 +2027,14 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_file_of_many_small_statements_gives_the_same_events_on_two_threads() {
+        // Auto counts the entries of the whole file, so it moves to two threads here too.
+        let file = statement(5, PIPELINE_AFTER / 2);
+        let entries = assert_same_events(file.as_bytes(), "many.xml");
+        // 640 `Ntry`, the first of each statement a batch split in two.
+        assert_eq!(entries, 6 * PIPELINE_AFTER / 2);
     }
 }
