@@ -1101,11 +1101,24 @@ fn push_decimal(out: &mut String, d: Decimal) {
     }
     let mut digits = [0u8; 40];
     let mut at = digits.len();
-    let mut rest = mantissa.unsigned_abs();
-    while rest > 0 {
-        at -= 1;
-        digits[at] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
-        rest /= 10;
+    let abs = mantissa.unsigned_abs();
+    // Amounts fit in 64 bits, where division is much cheaper than in 128.
+    match u64::try_from(abs) {
+        Ok(mut rest) => {
+            while rest > 0 {
+                at -= 1;
+                digits[at] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+                rest /= 10;
+            }
+        }
+        Err(_) => {
+            let mut rest = abs;
+            while rest > 0 {
+                at -= 1;
+                digits[at] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+                rest /= 10;
+            }
+        }
     }
     let digits = &digits[at..];
     if mantissa < 0 {
@@ -1496,6 +1509,16 @@ mod tests {
         #[test]
         fn the_quick_trim_trims_as_str_trim_does(s in "[ \t\u{a0}\u{2003}a-z0-9/+?-]{0,8}") {
             proptest::prop_assert_eq!(trim(&s), s.trim());
+        }
+    }
+
+    #[test]
+    fn a_decimal_beyond_64_bits_is_written_as_decimal_displays_it() {
+        for scale in [0, 4, 28] {
+            let d = Decimal::from_i128_with_scale(-79_228_162_514_264_337_593_543_950_335, scale);
+            let mut out = String::new();
+            push_decimal(&mut out, d);
+            assert_eq!(out, d.to_string());
         }
     }
 
