@@ -7,7 +7,7 @@
     clippy::print_stdout
 )]
 
-use arsync_statements::{ParseOptions, Position, Problem, Severity, parse};
+use arsync_statements::{CheckKind, ParseOptions, Position, Problem, Severity, parse};
 
 fn errors(text: &str, name: &str) -> (Vec<Problem>, usize) {
     let p = parse(text.as_bytes(), &ParseOptions::new("bank", name)).unwrap();
@@ -124,4 +124,41 @@ fn an_ofx_transaction_with_a_bad_amount_and_one_without_fitid_carry_their_number
         .find(|p| p.severity == Severity::Warning && p.field == "STMTTRN/FITID")
         .unwrap();
     assert_eq!(warn.entry, Some(3));
+}
+
+#[test]
+fn an_mt942_interim_report_names_the_entry_with_a_bad_debit_credit_mark() {
+    let text = "\
+:20:INTRADAY1
+:25:DE89370400440532013000
+:28C:7/1
+:34F:EURD0,00
+:13D:2611201030+0100
+:61:2611201120C10,00NTRFNONREF//P1
+:86:first payment
+:61:2611201120X5,00NTRFNONREF//P2
+:61:2611201120D2,50NTRFNONREF//P3
+:90D:1EUR2,50
+:90C:2EUR15,00
+-
+";
+    let p = parse(text.as_bytes(), &ParseOptions::new("bank", "intraday.sta")).unwrap();
+    assert_eq!(p.entries().count(), 2);
+    let e = p.errors().next().unwrap();
+    assert_eq!(e.field, ":61: debit/credit mark");
+    assert_eq!((e.entry, &e.position), (Some(2), &Position::Line(8)));
+    assert!(
+        e.to_string()
+            .starts_with("intraday.sta: line 8, entry 2: :61: debit/credit mark:"),
+        "{e}"
+    );
+    // The stated credit count and sum include the unreadable entry, so they fail; the
+    // debit side, read whole, holds.
+    let failed: Vec<_> = p.failed_checks().map(|c| c.message.clone()).collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed.iter().all(|m| m.contains("credit")), "{failed:?}");
+    assert!(
+        p.all_checks()
+            .any(|c| c.kind == CheckKind::ControlTotal && c.passed && c.message.contains("debit"))
+    );
 }
