@@ -18,8 +18,9 @@
 //! flat memory; [`parse`] collects the same events into a [`ParsedFile`].
 //!
 //! Bad input never stops a file: a malformed entry becomes a [`Problem`] naming the file,
-//! the line (or XML element path and byte offset), the field and the fix, and the rest of
-//! the file is still read.
+//! the line (or XML element path and byte offset), the entry (its number in the file for
+//! MT940, BAI2 and OFX; `Ntry[n]` in the camt path), the field and the fix, and the rest
+//! of the file is still read.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
