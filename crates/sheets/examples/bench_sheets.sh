@@ -15,9 +15,12 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install -q openpyxl
 fi
 target/release/examples/bench_xlsx write "$file" "$rows"
-for round in 1 2; do
-    echo "== round $round: arsync"
+for round in 1 2 3; do
+    echo "== round $round: load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "-- arsync read_items (cells read on a second thread while rows are mapped)"
     target/release/examples/bench_xlsx read "$file" 5
-    echo "== round $round: openpyxl"
+    echo "-- arsync read_table + read_items_from_table (one thread)"
+    target/release/examples/bench_xlsx read-one-thread "$file" 5
+    echo "-- openpyxl"
     "$venv/bin/python" crates/sheets/examples/bench_openpyxl.py "$file" 2
 done

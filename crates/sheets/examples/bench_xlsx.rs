@@ -10,9 +10,10 @@
 //! invoice per row with real date cells, amounts as numbers, repeated customer names as
 //! shared strings, and a total line. The content is deterministic. `read` runs
 //! `read_items` on it `runs` times in this process (default 5), each from the file on disk,
-//! and prints each run's wall and CPU time, the best and median, what was read, the
-//! one-thread path (`read_table` then `read_items_from_table`) once for comparison, and the
-//! process's peak resident memory (`VmHWM`). Write and read are separate processes so the peak is the
+//! and prints each run's wall and CPU time, the best and median, what was read, and the
+//! process's peak resident memory (`VmHWM`). `read-one-thread` does the same through
+//! `read_table` then `read_items_from_table`, the path of every format that is not
+//! streamed, with no second thread. Write and read are separate processes so the peak is the
 //! reader's own. `crates/sheets/examples/bench_openpyxl.py` reads the same file with
 //! openpyxl for comparison.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -183,25 +184,6 @@ fn read(path: &Path, runs: u32, overlapped: bool) -> Result<(), String> {
             items.problems.len()
         );
     }
-    // The two steps on one thread (the path every non-streamed format takes), once, to
-    // show what the overlap saves.
-    let cpu_before = cpu_seconds();
-    let started = Instant::now();
-    let table = read_table(Source::Path(path), &options).map_err(|e| e.to_string())?;
-    let cells = started.elapsed();
-    read_items_from_table(&table, &options).map_err(|e| e.to_string())?;
-    let total = started.elapsed();
-    let cpu = cpu_seconds()
-        .zip(cpu_before)
-        .map(|(after, before)| after - before);
-    println!(
-        "read_table + read_items_from_table, one thread: {:.3} s (cells {:.3} s, items {:.3} s), cpu {}",
-        total.as_secs_f64(),
-        cells.as_secs_f64(),
-        (total - cells).as_secs_f64(),
-        cpu.map_or_else(|| "?".to_owned(), |c| format!("{c:.2} s"))
-    );
-    drop(table);
     times.sort();
     let median = times
         .get(times.len() / 2)

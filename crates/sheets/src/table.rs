@@ -490,10 +490,13 @@ fn cents(value: f64) -> Option<Decimal> {
     if k.abs() >= 1e15 || (k / 100.0).to_bits() != value.to_bits() {
         return None;
     }
-    // k is a whole number below 2^53 here, so the conversion is exact.
-    let mut d = Decimal::try_from(k).ok()?;
-    d.set_scale(2).ok()?;
-    Some(d.normalize())
+    // k is a whole number of magnitude below 2^50: adding 1.5 × 2^52 puts it in the low
+    // mantissa bits of a double in [2^52, 2^53), offset by 2^51, with no rounding.
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
+    const OFFSET: i64 = 1 << 51;
+    let mantissa = (k + MAGIC).to_bits() & ((1u64 << 52) - 1);
+    let cents = i64::try_from(mantissa).ok()? - OFFSET;
+    Some(Decimal::new(cents, 2).normalize())
 }
 
 /// `value` in its shortest round-trip form, written into `buffer` without allocating;
@@ -524,12 +527,15 @@ fn cell_from_data(data: &Data) -> Cell {
         Data::Empty => Cell::Empty,
         Data::String(s) => Cell::Text(s.trim().to_owned()),
         Data::Int(i) => Cell::Number(Decimal::from(*i)),
-        Data::Float(f) => decimal_from_f64(*f).map_or(Cell::Error(format!("{f}")), Cell::Number),
+        // The message is made only for the rare value that is no number (a lazy default).
+        Data::Float(f) => {
+            decimal_from_f64(*f).map_or_else(|| Cell::Error(format!("{f}")), Cell::Number)
+        }
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(dt) => {
             if dt.is_duration() {
                 return decimal_from_f64(dt.as_f64())
-                    .map_or(Cell::Error("duration".into()), Cell::Number);
+                    .map_or_else(|| Cell::Error("duration".into()), Cell::Number);
             }
             let (y, m, d, ..) = dt.to_ymd_hms_milli();
             NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)).map_or_else(
