@@ -42,7 +42,11 @@ struct Scored {
     source: Source,
     plan: Plan,
     confidence: Decimal,
+    /// Why, for the sentence; empty until the candidate is about to be committed (scoring
+    /// only weighs, so the sentences of candidates that lose are never written).
     reasons: Vec<RuleHit>,
+    /// How many single items the amount alone fitted when it was scored.
+    amount_cands: usize,
     customer: usize,
     reference_prefix: Option<String>,
     /// What keeps this candidate from being applied without review, whatever its score.
@@ -612,7 +616,7 @@ impl Engine<'_> {
         let mut scored = Vec::new();
         let mut rate_error: Option<String> = None;
         for (items, source) in &cands {
-            match self.score(p, items, *source, remaining, amount_fits) {
+            match self.score(p, items, *source, remaining, amount_fits, false) {
                 Ok(Some(s)) => scored.push(s),
                 Ok(None) => {}
                 Err(e) => rate_error = Some(e),
@@ -634,7 +638,7 @@ impl Engine<'_> {
             let found = self.subsets(p, *customer, remaining, &mut info);
             depends.extend(book.customer_items[*customer].iter().copied());
             for items in found {
-                if let Ok(Some(s)) = self.score(p, &items, Source::Subset, remaining, 0) {
+                if let Ok(Some(s)) = self.score(p, &items, Source::Subset, remaining, 0, false) {
                     scored.push(s);
                 }
             }
@@ -849,6 +853,7 @@ impl Engine<'_> {
         source: Source,
         remaining: &[Decimal],
         amount_cands: usize,
+        explain: bool,
     ) -> Result<Option<Scored>, String> {
         let book = self.book();
         let r = &p.receipt;
@@ -871,7 +876,7 @@ impl Engine<'_> {
             } else {
                 weights.iter().copied().max().unwrap_or_default() / Decimal::TWO
             };
-            for h in &hits {
+            for h in hits.iter().filter(|_| explain) {
                 let number = &book.items[h.item].number;
                 let detail = match h.strength {
                     RefStrength::Structured => format!(
@@ -893,7 +898,9 @@ impl Engine<'_> {
             }
             if let Some(pattern) = hits.iter().find_map(|h| h.pattern.clone()) {
                 confidence += dec(5, 2);
-                reasons.push(hit(Rule::LearnedReferencePattern, pattern));
+                if explain {
+                    reasons.push(hit(Rule::LearnedReferencePattern, pattern));
+                }
             }
         }
         if matches!(plan.fit, Fit::Partial | Fit::Over) && hits.is_empty() {
@@ -909,7 +916,9 @@ impl Engine<'_> {
             } => {
                 if items.iter().all(|i| book.items[*i].customer == *c) {
                     confidence += *weight;
-                    reasons.push(h.clone());
+                    if explain {
+                        reasons.push(h.clone());
+                    }
                     customer = *c;
                 } else {
                     confidence -= dec(30, 2);
@@ -925,7 +934,8 @@ impl Engine<'_> {
                     ));
                 }
             }
-            Payer::Ambiguous { hit: h, .. } => reasons.push(h.clone()),
+            Payer::Ambiguous { hit: h, .. } if explain => reasons.push(h.clone()),
+            Payer::Ambiguous { .. } => {}
             Payer::Unknown => {}
         }
         let mut doubts = Vec::new();
@@ -945,7 +955,7 @@ impl Engine<'_> {
                 None => dec(10, 2),
             },
         };
-        if source == Source::Subset {
+        if source == Source::Subset && explain {
             reasons.push(hit(
                 Rule::SubsetSum,
                 format!(
@@ -957,17 +967,21 @@ impl Engine<'_> {
         }
         if source == Source::Amount && amount_cands == 1 {
             confidence += dec(10, 2);
-            reasons.push(hit(
-                Rule::OnlyItemWithAmount,
-                format!("{} is the only open item this amount settles", first.number),
-            ));
+            if explain {
+                reasons.push(hit(
+                    Rule::OnlyItemWithAmount,
+                    format!("{} is the only open item this amount settles", first.number),
+                ));
+            }
         }
         let window = self.ctx.settings.date_window_days;
         let days = (r.date - first.due).num_days();
         if days.abs() <= window {
             let bonus = (dec(5, 2) * Decimal::from(window - days.abs()) / Decimal::from(window))
                 .round_dp(2);
-            if bonus > Decimal::ZERO {
+            if bonus > Decimal::ZERO && !explain {
+                confidence += bonus;
+            } else if bonus > Decimal::ZERO {
                 confidence += bonus;
                 let when = match days {
                     0 => format!("received on the day {} was due", first.number),
@@ -979,7 +993,9 @@ impl Engine<'_> {
                 reasons.push(hit(Rule::DueDateProximity, when));
             }
         }
-        reasons.extend(plan.hits.iter().cloned());
+        if explain {
+            reasons.extend(plan.hits.iter().cloned());
+        }
         let confidence = confidence.clamp(Decimal::ZERO, Decimal::ONE).round_dp(2);
         let reference_prefix = hits.iter().find_map(|h| h.foreign_prefix.clone());
         Ok(Some(Scored {
@@ -988,6 +1004,7 @@ impl Engine<'_> {
             plan,
             confidence,
             reasons,
+            amount_cands,
             customer,
             reference_prefix,
             doubts,
@@ -1059,6 +1076,22 @@ impl Engine<'_> {
                 self.customer_name(first.customer)
             ),
         ))
+    }
+
+    /// Writes the reasons of the candidate about to be committed. What it settles is as it
+    /// was when it was scored (it would have been proposed again otherwise), so scoring it
+    /// again gives the same result, explained.
+    fn explain(&self, p: &Prepared, best: &mut Scored, remaining: &[Decimal]) {
+        if let Ok(Some(s)) = self.score(
+            p,
+            &best.items,
+            best.source,
+            remaining,
+            best.amount_cands,
+            true,
+        ) {
+            best.reasons = s.reasons;
+        }
     }
 
     fn commit(
@@ -1367,10 +1400,11 @@ pub(crate) fn run(
         }
         match proposal {
             Proposal::Match {
-                best,
+                mut best,
                 limits,
                 alternatives,
             } => {
+                engine.explain(p, &mut best, &remaining);
                 let mut before: BTreeMap<usize, Decimal> = BTreeMap::new();
                 for l in &best.plan.lines {
                     before.entry(l.item).or_insert(remaining[l.item]);
