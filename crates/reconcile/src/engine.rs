@@ -1244,12 +1244,34 @@ enum Pairing {
     Reference,
 }
 
+/// What a returned payment is compared by, worked out once per returned payment instead of
+/// once per receipt it might return.
+struct ReversalKeys<'a> {
+    reversal: &'a Receipt,
+    text: String,
+    account: Option<String>,
+}
+
+impl<'a> ReversalKeys<'a> {
+    fn new(reversal: &'a Receipt) -> ReversalKeys<'a> {
+        ReversalKeys {
+            reversal,
+            text: compact(&reversal.free_text()),
+            account: reversal
+                .payer_account
+                .as_deref()
+                .map(crate::normalise::account_key),
+        }
+    }
+}
+
 fn pairing(
-    reversal: &Receipt,
+    keys: &ReversalKeys<'_>,
     reference: &str,
     e2e: Option<&str>,
     account: Option<&str>,
 ) -> Option<(Pairing, String)> {
+    let reversal = keys.reversal;
     if let (Some(a), Some(b)) = (reversal.end_to_end_id.as_deref(), e2e)
         && !a.trim().is_empty()
         && a == b
@@ -1260,17 +1282,13 @@ fn pairing(
         ));
     }
     let reference_key = compact(reference);
-    if reference_key.len() >= 4 && compact(&reversal.free_text()).contains(&reference_key) {
+    if reference_key.len() >= 4 && keys.text.contains(&reference_key) {
         return Some((
             Pairing::Reference,
             format!("it quotes the original's bank reference {reference}"),
         ));
     }
-    let mine = reversal
-        .payer_account
-        .as_deref()
-        .map(crate::normalise::account_key);
-    match (mine, account) {
+    match (keys.account.as_deref(), account) {
         (Some(a), Some(b)) if !a.is_empty() && a == b => Some((
             Pairing::Account,
             format!("it goes back to the same account {b} with the same amount"),
@@ -1473,6 +1491,7 @@ fn handle_reversal(engine: &Engine<'_>, rv: Receipt, credits: &mut Credits, outc
             && original.amount - rv.amount.amount
                 <= settings.fee_allowance(original.currency, original.amount)
     };
+    let keys = ReversalKeys::new(&rv);
     let in_run = credits
         .between(
             rv.amount.currency,
@@ -1484,7 +1503,7 @@ fn handle_reversal(engine: &Engine<'_>, rv: Receipt, credits: &mut Credits, outc
         .filter(|(_, c)| c.date <= rv.date && amount_fits(c.amount))
         .filter_map(|(k, c)| {
             pairing(
-                &rv,
+                &keys,
                 &c.reference,
                 c.end_to_end_id.as_deref(),
                 c.payer_account
@@ -1581,7 +1600,7 @@ fn handle_reversal(engine: &Engine<'_>, rv: Receipt, credits: &mut Credits, outc
         .filter(|a| a.date <= rv.date && amount_fits(a.amount))
         .filter_map(|a| {
             pairing(
-                &rv,
+                &keys,
                 &a.reference,
                 a.end_to_end_id.as_deref(),
                 a.payer_account.as_deref(),
