@@ -13,6 +13,7 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -142,6 +143,7 @@ pub(crate) struct Mapper<'o> {
     parties: HashMap<String, usize>,
     numbers: HashMap<String, usize>,
     pending_payments: Vec<PendingPayment>,
+    currencies: CurrencyCache,
 }
 
 impl<'o> Mapper<'o> {
@@ -202,6 +204,7 @@ impl<'o> Mapper<'o> {
             parties: HashMap::new(),
             numbers: HashMap::with_capacity(if payments_sheet { 0 } else { rows }),
             pending_payments: Vec::new(),
+            currencies: CurrencyCache::default(),
         })
     }
 
@@ -213,6 +216,7 @@ impl<'o> Mapper<'o> {
             map: &self.map,
             options: self.options,
             payments_sheet: self.payments_sheet,
+            currencies: &self.currencies,
         };
         if reader.is_totals_row() {
             return;
@@ -574,6 +578,29 @@ struct RowReader<'a> {
     map: &'a ColumnMap,
     options: &'a SheetOptions,
     payments_sheet: bool,
+    currencies: &'a CurrencyCache,
+}
+
+/// The currency codes a sheet has used so far and what they parsed to: a ledger repeats a
+/// handful of codes on every row.
+#[derive(Default)]
+struct CurrencyCache(RefCell<Vec<(String, Currency)>>);
+
+impl CurrencyCache {
+    /// The most codes remembered; a sheet with more parses the rest each time.
+    const SIZE: usize = 32;
+
+    fn parse(&self, text: &str) -> Result<Currency, arsync_model::ModelError> {
+        if let Some((_, c)) = self.0.borrow().iter().find(|(t, _)| t == text) {
+            return Ok(*c);
+        }
+        let currency = Currency::parse(text)?;
+        let mut known = self.0.borrow_mut();
+        if known.len() < Self::SIZE {
+            known.push((text.to_owned(), currency));
+        }
+        Ok(currency)
+    }
 }
 
 impl RowReader<'_> {
@@ -730,7 +757,7 @@ impl RowReader<'_> {
     fn currency(&self, symbols: &[Option<&'static str>]) -> Result<Currency, Problem> {
         let from_symbol = symbols.iter().flatten().next().copied();
         if let Some(text) = self.str_of(Field::Currency) {
-            let currency = Currency::parse(&text).map_err(|e| {
+            let currency = self.currencies.parse(&text).map_err(|e| {
                 self.boxed(
                     Field::Currency,
                     &text,
