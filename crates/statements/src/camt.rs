@@ -25,6 +25,8 @@ use arsync_model::{
 use quick_xml::events::Event;
 use std::io::BufRead;
 
+mod cut;
+
 /// Recognises camt.052/053/054 and its version from the namespace, or from the message
 /// element when the namespace is missing or bank-specific.
 pub(crate) fn detect(head: &str) -> Option<Format> {
@@ -441,6 +443,11 @@ pub(crate) enum Threads {
     /// (Chosen by the tests, which compare it with [`Threads::One`].)
     #[cfg_attr(not(test), allow(dead_code))]
     Two,
+    /// As [`Threads::Two`], but the calling thread cuts each `Ntry` out of the bytes
+    /// without tokenising it, and the element is tokenised on whichever thread is free:
+    /// by the second when it keeps up, by the calling thread while the second is busy.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Split,
     /// One thread for the first [`PIPELINE_AFTER`] entries (a small file is not worth a
     /// thread), then two when the machine has more than one core.
     Auto,
@@ -508,6 +515,15 @@ pub(crate) fn parse_with<R: BufRead>(
         };
         let result = scan(text, options, &mut driver);
         driver.finish(result.is_ok());
+        // Malformed XML in an element cut out and tokenised later stops the reading where
+        // it is, as it stops the one-thread reader: whatever refused the file after it was
+        // never reached.
+        if result.is_err()
+            && let Some(machine) = driver.machine.as_mut().filter(|m| m.halted)
+        {
+            machine.step(Step::Finish, driver.rep);
+            return Ok(());
+        }
         result
     })
 }
@@ -520,6 +536,9 @@ enum Step {
     /// A captured element of the open statement (`Id`, `CreDtTm`, `Acct`, `Bal`,
     /// `TxsSummry`, `Ntry`) is complete.
     Capture(Tree),
+    /// A `Ntry` of the open statement cut out of the file: its bytes from start tag to
+    /// end tag, which begin at `offset`; tokenised into a capture where it is taken.
+    Raw { bytes: Vec<u8>, offset: u64 },
     /// The open statement ends.
     Close,
     /// The XML is malformed at `offset`; nothing after it is read.
@@ -542,6 +561,10 @@ struct Machine<'o> {
     seen: usize,
     /// Statements delivered.
     emitted: usize,
+    /// Whether the XML was found malformed: nothing after it is read but the end.
+    halted: bool,
+    /// The tree cut elements are tokenised into on this machine's thread.
+    scratch: Tree,
 }
 
 impl<'o> Machine<'o> {
@@ -554,48 +577,57 @@ impl<'o> Machine<'o> {
             ntry_count: 0,
             seen: 0,
             emitted: 0,
+            halted: false,
+            scratch: Tree::default(),
         }
     }
 
     /// Takes one step; gives back the tree of a capture for reuse.
     fn step(&mut self, step: Step, rep: &mut Reporter<'_>) -> Option<Tree> {
         let kind = self.kind;
+        if self.halted && !matches!(step, Step::Finish) {
+            // As the one-thread reader stops at malformed XML, whatever was read beyond it
+            // on the other thread is dropped.
+            return match step {
+                Step::Capture(tree) => Some(tree),
+                _ => None,
+            };
+        }
         match step {
             Step::Open { index, offset } => {
                 self.ntry_count = 0;
                 self.stmt = Some(new_stmt(container_name(kind), index, offset));
             }
             Step::Capture(tree) => {
-                if tree.name(0) == "Ntry" {
-                    self.ntry_count += 1;
-                    self.seen += 1;
-                }
-                if let Some(st) = self.stmt.as_mut() {
-                    let here = format!("{}[{}]", container_name(kind), st.index);
-                    absorb(
-                        &tree,
-                        st,
-                        &here,
-                        self.ntry_count,
-                        self.options,
-                        &mut self.keys,
-                        rep,
-                    );
-                    flush(st, rep);
-                }
+                self.capture(&tree, rep);
                 return Some(tree);
+            }
+            Step::Raw { bytes, offset } => {
+                let mut tree = std::mem::take(&mut self.scratch);
+                match cut::tokenise(&bytes, offset, &mut tree) {
+                    Ok(()) => self.capture(&tree, rep),
+                    Err((offset, reason)) => {
+                        return self.step(Step::Malformed { offset, reason }, rep);
+                    }
+                }
+                self.scratch = tree;
             }
             Step::Close => {
                 if let Some(st) = self.stmt.take() {
                     self.emitted += close_stmt(st, kind, rep);
                 }
             }
-            Step::Malformed { offset, reason } => rep.error(
-                Position::Byte(offset),
-                "XML",
-                format!("the XML is malformed ({reason}); nothing after this point could be read"),
-                "the file is damaged or truncated; ask the bank to send it again",
-            ),
+            Step::Malformed { offset, reason } => {
+                self.halted = true;
+                rep.error(
+                    Position::Byte(offset),
+                    "XML",
+                    format!(
+                        "the XML is malformed ({reason}); nothing after this point could be read"
+                    ),
+                    "the file is damaged or truncated; ask the bank to send it again",
+                );
+            }
             Step::Truncated { offset, depth } => rep.error(
                 Position::Byte(offset),
                 "XML",
@@ -621,6 +653,27 @@ impl<'o> Machine<'o> {
         }
         None
     }
+
+    /// Takes a captured element into the open statement.
+    fn capture(&mut self, tree: &Tree, rep: &mut Reporter<'_>) {
+        if tree.name(0) == "Ntry" {
+            self.ntry_count += 1;
+            self.seen += 1;
+        }
+        if let Some(st) = self.stmt.as_mut() {
+            let here = format!("{}[{}]", container_name(self.kind), st.index);
+            absorb(
+                tree,
+                st,
+                &here,
+                self.ntry_count,
+                self.options,
+                &mut self.keys,
+                rep,
+            );
+            flush(st, rep);
+        }
+    }
 }
 
 /// What the second thread hands back: the events of a batch in order, the trees and the
@@ -629,12 +682,13 @@ type Done = (Vec<Delivered>, Vec<Tree>, Vec<Step>);
 
 /// The second thread at work: where batches go, where their events come back, and the
 /// batch being filled.
-struct Pipe<'scope> {
+struct Pipe<'scope, 'o> {
     to_worker: std::sync::mpsc::SyncSender<Vec<Step>>,
     from_worker: std::sync::mpsc::Receiver<Done>,
     batch: Vec<Step>,
     spare: Vec<Vec<Step>>,
-    worker: std::thread::ScopedJoinHandle<'scope, Option<Tally>>,
+    /// Gives back the open statement's tally and the machine when the thread ends.
+    worker: std::thread::ScopedJoinHandle<'scope, Option<(Option<Tally>, Machine<'o>)>>,
 }
 
 /// Hands the steps of the tokenising loop to the machine, on this thread or the second.
@@ -643,7 +697,7 @@ struct Driver<'scope, 'env, 'r, 'o> {
     machine: Option<Machine<'o>>,
     rep: &'r mut Reporter<'o>,
     threads: Threads,
-    pipe: Option<Pipe<'scope>>,
+    pipe: Option<Pipe<'scope, 'o>>,
     scope: &'scope std::thread::Scope<'scope, 'env>,
     /// Trees back from the second thread, for the next captures.
     pool: Vec<Tree>,
@@ -658,21 +712,40 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
         if let Some(machine) = self.machine.as_mut() {
             return machine.step(step, self.rep).unwrap_or_default();
         }
+        self.push(step);
+        self.pool.pop().unwrap_or_default()
+    }
+
+    /// Adds a step to the batch for the second thread.
+    fn push(&mut self, step: Step) {
         let Some(pipe) = self.pipe.as_mut() else {
-            return Tree::default();
+            return;
         };
         pipe.batch.push(step);
         if pipe.batch.len() >= BATCH {
             self.send();
         }
-        self.pool.pop().unwrap_or_default()
+    }
+
+    /// Hands on a `Ntry` cut out of the file (only while [`Driver::cuts`]).
+    fn raw(&mut self, bytes: Vec<u8>, offset: u64) {
+        if let Some(machine) = self.machine.as_mut() {
+            machine.step(Step::Raw { bytes, offset }, self.rep);
+        } else {
+            self.push(Step::Raw { bytes, offset });
+        }
+    }
+
+    /// Whether the tokenising loop cuts `Ntry` elements out instead of tokenising them.
+    fn cuts(&self) -> bool {
+        self.threads == Threads::Split && self.pipe.is_some()
     }
 
     /// Whether to start the second thread before this step.
     fn should_pipe(&self, step: &Step) -> bool {
         match self.threads {
             Threads::One => false,
-            Threads::Two => true,
+            Threads::Two | Threads::Split => true,
             Threads::Auto => {
                 matches!(step, Step::Capture(_))
                     && self
@@ -715,7 +788,7 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
                         break;
                     }
                 }
-                open
+                Some((open, machine))
             });
         let Ok(worker) = spawned else {
             self.threads = Threads::One;
@@ -744,10 +817,23 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
             .spare
             .pop()
             .unwrap_or_else(|| Vec::with_capacity(BATCH));
-        let full = std::mem::replace(&mut pipe.batch, next);
+        let mut full = std::mem::replace(&mut pipe.batch, next);
         // A send fails only when the second thread has stopped, which it does only by
-        // panicking; the scope then passes the panic on.
-        let _ = pipe.to_worker.send(full);
+        // panicking; the scope then passes the panic on. While the second thread is
+        // busy, this one tokenises the cut elements of the batch, one at a time.
+        let mut k = 0;
+        while let Err(std::sync::mpsc::TrySendError::Full(back)) = pipe.to_worker.try_send(full) {
+            full = back;
+            while k < full.len() && !matches!(full[k], Step::Raw { .. }) {
+                k += 1;
+            }
+            let Some(step) = full.get_mut(k) else {
+                let _ = pipe.to_worker.send(full);
+                break;
+            };
+            settle(step, &mut self.pool);
+            k += 1;
+        }
         while let Ok(done) = pipe.from_worker.try_recv() {
             Self::deliver(self.rep, &mut self.pool, &mut pipe.spare, done);
         }
@@ -796,10 +882,27 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
         for done in from_worker {
             Self::deliver(self.rep, &mut self.pool, &mut spare, done);
         }
-        if let Ok(open) = worker.join() {
+        if let Ok(Some((open, machine))) = worker.join() {
             self.rep.open = open;
+            self.machine = Some(machine);
         }
     }
+}
+
+/// Tokenises a cut element on this thread into the capture (or the error) it makes.
+fn settle(step: &mut Step, pool: &mut Vec<Tree>) {
+    let Step::Raw { bytes, offset } = step else {
+        return;
+    };
+    let mut tree = pool.pop().unwrap_or_default();
+    let next = match cut::tokenise(bytes, *offset, &mut tree) {
+        Ok(()) => Step::Capture(tree),
+        Err((offset, reason)) => {
+            pool.push(tree);
+            Step::Malformed { offset, reason }
+        }
+    };
+    *step = next;
 }
 
 /// The tokenising loop: reads the XML events, builds the captured elements as trees and
@@ -809,7 +912,7 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
     options: &ParseOptions,
     driver: &mut Driver<'scope, '_, '_, 'o>,
 ) -> Result<(), StatementError> {
-    let mut reader = quick_xml::Reader::from_reader(text);
+    let mut reader = quick_xml::Reader::from_reader(cut::Ahead::new(text));
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut depth: usize = 0;
     let mut container_depth: Option<usize> = None;
@@ -819,6 +922,8 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
     let mut tree = Tree::default();
     let mut open: Vec<usize> = Vec::new();
     let mut broken = false;
+    // The `Ntry` being captured was cut out: its bytes and offset.
+    let mut raw: Option<(Vec<u8>, u64)> = None;
     loop {
         let pos = reader.buffer_position();
         buf.clear();
@@ -852,6 +957,13 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
                         index: stmt_count,
                         offset: pos,
                     });
+                } else if container_depth == Some(depth - 1)
+                    && name == "Ntry"
+                    && driver.cuts()
+                    && let Some(bytes) = cut_entry(&mut reader, &s, pos)
+                {
+                    raw = Some((bytes, pos));
+                    capture = Some(depth);
                 } else if container_depth == Some(depth - 1) && CAPTURED.contains(&name) {
                     tree.reset();
                     open.clear();
@@ -881,25 +993,18 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
             Event::GeneralRef(r) => {
                 if capture.is_some()
                     && let Some(n) = open.last()
+                    && let Some(c) = resolve(&r)
                 {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c),
-                        _ => match r.xml10_content().as_ref() {
-                            "amp" => Some('&'),
-                            "lt" => Some('<'),
-                            "gt" => Some('>'),
-                            "quot" => Some('"'),
-                            "apos" => Some('\''),
-                            _ => None,
-                        },
-                    };
-                    if let Some(c) = resolved {
-                        tree.append(*n, c.encode_utf8(&mut [0; 4]));
-                    }
+                    tree.append(*n, c.encode_utf8(&mut [0; 4]));
                 }
             }
             Event::End(_) => {
-                if capture == Some(depth) {
+                if capture == Some(depth)
+                    && let Some((bytes, offset)) = raw.take()
+                {
+                    capture = None;
+                    driver.raw(bytes, offset);
+                } else if capture == Some(depth) {
                     capture = None;
                     let done = std::mem::take(&mut tree);
                     tree = driver.step(Step::Capture(done));
@@ -934,6 +1039,44 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
         });
     }
     Ok(())
+}
+
+/// Cuts out the `Ntry` whose start tag `start` (at `pos`) was just read: its bytes to
+/// the end tag, the content consumed so that the reader goes on with the end tag. `None`
+/// when the cutter is unsure; nothing is consumed then.
+fn cut_entry<R: BufRead>(
+    reader: &mut quick_xml::Reader<cut::Ahead<R>>,
+    start: &quick_xml::events::BytesStart<'_>,
+    pos: u64,
+) -> Option<Vec<u8>> {
+    let tag: &[u8] = start.as_bytes();
+    let tag_len = tag.len() + 2;
+    if reader.buffer_position().checked_sub(pos) != u64::try_from(tag_len).ok() {
+        return None;
+    }
+    let qname = start.name().into_inner().as_bytes();
+    let mut stream = reader.stream();
+    loop {
+        let ahead = stream.get_mut();
+        let have = ahead.buffered();
+        match cut::cut(have, qname) {
+            cut::Cut::Found { content, end } => {
+                let mut bytes = Vec::with_capacity(tag_len + end);
+                bytes.push(b'<');
+                bytes.extend_from_slice(tag);
+                bytes.push(b'>');
+                bytes.extend_from_slice(have.get(..end)?);
+                stream.consume(content);
+                return Some(bytes);
+            }
+            cut::Cut::More if have.len() < cut::MAX_CUT => {
+                if !ahead.more() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Delivers the entries and checks read so far, starting the statement first when they
@@ -997,6 +1140,21 @@ fn close_stmt(mut st: StmtState, kind: FormatKind, rep: &mut Reporter<'_>) -> us
             1
         }
         None => 0,
+    }
+}
+
+/// The character a character or predefined entity reference stands for.
+fn resolve(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Some(c),
+        _ => match r.xml10_content().as_ref() {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => None,
+        },
     }
 }
 
@@ -1839,7 +1997,7 @@ mod tests {
 
     fn assert_same_events(bytes: &[u8], name: &str) -> usize {
         let one = events(bytes, name, Threads::One);
-        for threads in [Threads::Two, Threads::Auto] {
+        for threads in [Threads::Two, Threads::Split, Threads::Auto] {
             let other = events(bytes, name, threads);
             assert_eq!(
                 one.len(),
@@ -1988,10 +2146,52 @@ mod tests {
         assert_same_events(broken.as_bytes(), "broken.xml");
         let one = events(broken.as_bytes(), "broken.xml", Threads::Two);
         assert!(one.iter().any(|e| e.contains("malformed")));
+        // Malformed inside an entry that is cut out and tokenised apart, before a DOCTYPE
+        // that would refuse the file: the reading stops at the first, as on one thread.
+        for (i, bad) in [
+            ("<Amt Ccy=\"EUR\">", "<Amt Ccy=\"EUR\"><X></Y>"),
+            ("</BookgDt>", "</BookgDt></Amt>"),
+            ("<CdtDbtInd>", "<CdtDbtInd></>"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let broken = nth(&file, bad.0, bad.1, 300 + i);
+            let broken = nth(
+                &broken,
+                "<Ntry>",
+                "<!DOCTYPE x><Ntry>",
+                PIPELINE_AFTER + 200,
+            );
+            let one = events(broken.as_bytes(), "broken.xml", Threads::One);
+            assert!(one.iter().any(|e| e.contains("malformed")), "{bad:?}");
+            assert_same_events(broken.as_bytes(), "broken.xml");
+        }
+        // What the cutter leaves to the reader: comments, CDATA, a bracket in a quoted
+        // attribute that looks like the end, an end tag with a space.
+        for (from, to) in [
+            ("<Ntry>", "<Ntry><!-- a comment -->"),
+            ("<Ustrd>", "<Ustrd><![CDATA[a < b]]>"),
+            ("<Amt Ccy=\"EUR\">", "<Amt Ccy=\"EUR\" x='</Ntry>'>"),
+            ("</Ntry>", "</Ntry >"),
+            ("<Ntry>", "<Ntry>&amp;&#x41;"),
+        ] {
+            let mut odd = file.clone();
+            for k in [3, 300, 301, 420] {
+                odd = nth(&odd, from, to, k);
+            }
+            assert_same_events(odd.as_bytes(), "odd.xml");
+        }
         let doctype = file.replacen("<Document", "<!DOCTYPE Document><Document", 1);
         let refused = events(doctype.as_bytes(), "doctype.xml", Threads::Two);
         assert!(refused.last().is_some_and(|e| e.starts_with("refused")));
         assert_same_events(doctype.as_bytes(), "doctype.xml");
+    }
+
+    /// `text` with the `k`-th `from` (counted from 0) replaced by `to`.
+    fn nth(text: &str, from: &str, to: &str, k: usize) -> String {
+        let at = text.match_indices(from).nth(k).map(|(i, _)| i).unwrap();
+        format!("{}{to}{}", &text[..at], &text[at + from.len()..])
     }
 
     #[test]
