@@ -65,6 +65,10 @@ pub(crate) struct Book {
     pub customers_by_tokens: BTreeMap<Vec<String>, Vec<usize>>,
     /// Customers by the first token of their name, in customer order.
     pub customers_by_first_token: BTreeMap<String, Vec<usize>>,
+    /// Customers of two or more name tokens by their first token, then their second, in
+    /// customer order: a payer name of two or more tokens only looks at the customers
+    /// whose first two tokens it could shorten.
+    pub customers_by_first_two: BTreeMap<String, BTreeMap<String, Vec<usize>>>,
 }
 
 impl Book {
@@ -187,6 +191,8 @@ impl Book {
         let mut customers_by_account: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut customers_by_tokens: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
         let mut customers_by_first_token: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut customers_by_first_two: BTreeMap<String, BTreeMap<String, Vec<usize>>> =
+            BTreeMap::new();
         for (c, customer) in customers.iter().enumerate() {
             customer_by_id.entry(customer.id.clone()).or_insert(c);
             for account in &customer.accounts {
@@ -204,6 +210,14 @@ impl Book {
                     .entry(first.clone())
                     .or_default()
                     .push(c);
+                if let Some(second) = customer.tokens.get(1) {
+                    customers_by_first_two
+                        .entry(first.clone())
+                        .or_default()
+                        .entry(second.clone())
+                        .or_default()
+                        .push(c);
+                }
             }
         }
         Book {
@@ -217,6 +231,7 @@ impl Book {
             customers_by_account,
             customers_by_tokens,
             customers_by_first_token,
+            customers_by_first_two,
         }
     }
 }

@@ -180,13 +180,30 @@ pub(crate) fn identify_payer(receipt: &Receipt, book: &Book, memory: &Memory) ->
                 .cloned()
                 .unwrap_or_default();
         }
-        let mut ids: Vec<usize> = book
-            .customers_by_first_token
-            .range::<String, _>(first..)
-            .take_while(|(k, _)| k.starts_with(first.as_str()))
-            .flat_map(|(_, cs)| cs.iter().copied())
-            .filter(|c| name_fit(&tokens, &book.customers[*c].tokens) == Some(wanted))
-            .collect();
+        let fit = |c: &usize| name_fit(&tokens, &book.customers[*c].tokens) == Some(wanted);
+        let mut ids: Vec<usize> = match tokens.get(1) {
+            // Two tokens or more fit only customers of as many, whose second token the
+            // payer's second shortens.
+            Some(second) => book
+                .customers_by_first_two
+                .range::<String, _>(first..)
+                .take_while(|(k, _)| k.starts_with(first.as_str()))
+                .flat_map(|(_, seconds)| {
+                    seconds
+                        .range::<String, _>(second..)
+                        .take_while(|(k, _)| k.starts_with(second.as_str()))
+                })
+                .flat_map(|(_, cs)| cs.iter().copied())
+                .filter(fit)
+                .collect(),
+            None => book
+                .customers_by_first_token
+                .range::<String, _>(first..)
+                .take_while(|(k, _)| k.starts_with(first.as_str()))
+                .flat_map(|(_, cs)| cs.iter().copied())
+                .filter(fit)
+                .collect(),
+        };
         ids.sort_unstable();
         ids
     };
