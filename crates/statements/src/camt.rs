@@ -444,12 +444,13 @@ pub(crate) enum Threads {
     #[cfg_attr(not(test), allow(dead_code))]
     Two,
     /// As [`Threads::Two`], but the calling thread cuts each `Ntry` out of the bytes
-    /// without tokenising it, and the element is tokenised on whichever thread is free:
-    /// by the second when it keeps up, by the calling thread while the second is busy.
+    /// without tokenising it (see `cut.rs`), and the element is tokenised on either
+    /// thread: on the calling one while the second has a batch waiting, on the second
+    /// when it would otherwise wait. Entries, keys and checks stay on the second, in order.
     #[cfg_attr(not(test), allow(dead_code))]
     Split,
     /// One thread for the first [`PIPELINE_AFTER`] entries (a small file is not worth a
-    /// thread), then two when the machine has more than one core.
+    /// thread), then two, as [`Threads::Split`], when the machine has more than one core.
     Auto,
 }
 
@@ -512,6 +513,7 @@ pub(crate) fn parse_with<R: BufRead>(
             pipe: None,
             scope,
             pool: Vec::new(),
+            raws: Vec::new(),
         };
         let result = scan(text, options, &mut driver);
         driver.finish(result.is_ok());
@@ -602,16 +604,7 @@ impl<'o> Machine<'o> {
                 self.capture(&tree, rep);
                 return Some(tree);
             }
-            Step::Raw { bytes, offset } => {
-                let mut tree = std::mem::take(&mut self.scratch);
-                match cut::tokenise(&bytes, offset, &mut tree) {
-                    Ok(()) => self.capture(&tree, rep),
-                    Err((offset, reason)) => {
-                        return self.step(Step::Malformed { offset, reason }, rep);
-                    }
-                }
-                self.scratch = tree;
-            }
+            Step::Raw { bytes, offset } => self.raw(&bytes, offset, rep),
             Step::Close => {
                 if let Some(st) = self.stmt.take() {
                     self.emitted += close_stmt(st, kind, rep);
@@ -654,6 +647,21 @@ impl<'o> Machine<'o> {
         None
     }
 
+    /// Tokenises a cut element and takes it in.
+    fn raw(&mut self, bytes: &[u8], offset: u64, rep: &mut Reporter<'_>) {
+        if self.halted {
+            return;
+        }
+        let mut tree = std::mem::take(&mut self.scratch);
+        match cut::tokenise(bytes, offset, &mut tree) {
+            Ok(()) => self.capture(&tree, rep),
+            Err((offset, reason)) => {
+                self.step(Step::Malformed { offset, reason }, rep);
+            }
+        }
+        self.scratch = tree;
+    }
+
     /// Takes a captured element into the open statement.
     fn capture(&mut self, tree: &Tree, rep: &mut Reporter<'_>) {
         if tree.name(0) == "Ntry" {
@@ -678,7 +686,7 @@ impl<'o> Machine<'o> {
 
 /// What the second thread hands back: the events of a batch in order, the trees and the
 /// emptied batch for reuse.
-type Done = (Vec<Delivered>, Vec<Tree>, Vec<Step>);
+type Done = (Vec<Delivered>, Vec<Tree>, Vec<Step>, Vec<Vec<u8>>);
 
 /// The second thread at work: where batches go, where their events come back, and the
 /// batch being filled.
@@ -687,6 +695,8 @@ struct Pipe<'scope, 'o> {
     from_worker: std::sync::mpsc::Receiver<Done>,
     batch: Vec<Step>,
     spare: Vec<Vec<Step>>,
+    /// Batches sent and not yet taken by the second thread.
+    queued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Gives back the open statement's tally and the machine when the thread ends.
     worker: std::thread::ScopedJoinHandle<'scope, Option<(Option<Tally>, Machine<'o>)>>,
 }
@@ -701,6 +711,8 @@ struct Driver<'scope, 'env, 'r, 'o> {
     scope: &'scope std::thread::Scope<'scope, 'env>,
     /// Trees back from the second thread, for the next captures.
     pool: Vec<Tree>,
+    /// Buffers of cut elements back from the second thread, for the next cuts.
+    raws: Vec<Vec<u8>>,
 }
 
 impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
@@ -738,7 +750,7 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
 
     /// Whether the tokenising loop cuts `Ntry` elements out instead of tokenising them.
     fn cuts(&self) -> bool {
-        self.threads == Threads::Split && self.pipe.is_some()
+        matches!(self.threads, Threads::Split | Threads::Auto) && self.pipe.is_some()
     }
 
     /// Whether to start the second thread before this step.
@@ -764,13 +776,17 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
         // The machine is handed over once the thread runs, so it is not lost if it cannot.
         let (hand_over, handed) = std::sync::mpsc::sync_channel::<(Machine<'o>, Option<Tally>)>(1);
         let options = self.rep.options;
+        let queued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let taken = std::sync::Arc::clone(&queued);
         let spawned = std::thread::Builder::new()
             .name("camt-entries".into())
             .spawn_scoped(self.scope, move || {
                 let (mut machine, mut open) = handed.recv().ok()?;
                 for mut batch in inbox {
+                    taken.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                     let mut events = Vec::with_capacity(batch.len() * 2);
                     let mut trees = Vec::with_capacity(batch.len());
+                    let mut raws = Vec::new();
                     {
                         let mut sink = |e: Delivered| events.push(e);
                         let mut rep = Reporter {
@@ -780,11 +796,16 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
                             entry: None,
                         };
                         for step in batch.drain(..) {
-                            trees.extend(machine.step(step, &mut rep));
+                            if let Step::Raw { bytes, offset } = step {
+                                machine.raw(&bytes, offset, &mut rep);
+                                raws.push(bytes);
+                            } else {
+                                trees.extend(machine.step(step, &mut rep));
+                            }
                         }
                         open = rep.open.take();
                     }
-                    if outbox.send((events, trees, batch)).is_err() {
+                    if outbox.send((events, trees, batch, raws)).is_err() {
                         break;
                     }
                 }
@@ -804,6 +825,7 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
             from_worker,
             batch: Vec::with_capacity(BATCH),
             spare: Vec::new(),
+            queued,
             worker,
         });
     }
@@ -818,34 +840,38 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
             .pop()
             .unwrap_or_else(|| Vec::with_capacity(BATCH));
         let mut full = std::mem::replace(&mut pipe.batch, next);
-        // A send fails only when the second thread has stopped, which it does only by
-        // panicking; the scope then passes the panic on. While the second thread is
-        // busy, this one tokenises the cut elements of the batch, one at a time.
-        let mut k = 0;
-        while let Err(std::sync::mpsc::TrySendError::Full(back)) = pipe.to_worker.try_send(full) {
-            full = back;
-            while k < full.len() && !matches!(full[k], Step::Raw { .. }) {
-                k += 1;
+        // While the second thread has work waiting, this one tokenises the cut elements
+        // of the batch itself; the second does it only when it would otherwise wait.
+        if pipe.queued.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+            for step in &mut full {
+                settle(step, &mut self.pool, &mut self.raws);
             }
-            let Some(step) = full.get_mut(k) else {
-                let _ = pipe.to_worker.send(full);
-                break;
-            };
-            settle(step, &mut self.pool);
-            k += 1;
         }
+        pipe.queued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // A send fails only when the second thread has stopped, which it does only by
+        // panicking; the scope then passes the panic on.
+        let _ = pipe.to_worker.send(full);
         while let Ok(done) = pipe.from_worker.try_recv() {
-            Self::deliver(self.rep, &mut self.pool, &mut pipe.spare, done);
+            Self::deliver(
+                self.rep,
+                &mut self.pool,
+                &mut self.raws,
+                &mut pipe.spare,
+                done,
+            );
         }
     }
 
     fn deliver(
         rep: &mut Reporter<'_>,
         pool: &mut Vec<Tree>,
+        raws: &mut Vec<Vec<u8>>,
         spare: &mut Vec<Vec<Step>>,
         done: Done,
     ) {
-        let (events, trees, batch) = done;
+        let (events, trees, batch, back) = done;
+        raws.extend(back.into_iter().filter(|r| r.capacity() <= POOLED_TEXT));
         for e in events {
             (rep.sink)(e);
         }
@@ -874,13 +900,14 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
             batch,
             mut spare,
             worker,
+            ..
         } = pipe;
         if !batch.is_empty() {
             let _ = to_worker.send(batch);
         }
         drop(to_worker);
         for done in from_worker {
-            Self::deliver(self.rep, &mut self.pool, &mut spare, done);
+            Self::deliver(self.rep, &mut self.pool, &mut self.raws, &mut spare, done);
         }
         if let Ok(Some((open, machine))) = worker.join() {
             self.rep.open = open;
@@ -890,12 +917,14 @@ impl<'scope, 'env, 'o: 'scope> Driver<'scope, 'env, '_, 'o> {
 }
 
 /// Tokenises a cut element on this thread into the capture (or the error) it makes.
-fn settle(step: &mut Step, pool: &mut Vec<Tree>) {
+fn settle(step: &mut Step, pool: &mut Vec<Tree>, raws: &mut Vec<Vec<u8>>) {
     let Step::Raw { bytes, offset } = step else {
         return;
     };
     let mut tree = pool.pop().unwrap_or_default();
-    let next = match cut::tokenise(bytes, *offset, &mut tree) {
+    let result = cut::tokenise(bytes, *offset, &mut tree);
+    raws.push(std::mem::take(bytes));
+    let next = match result {
         Ok(()) => Step::Capture(tree),
         Err((offset, reason)) => {
             pool.push(tree);
@@ -960,7 +989,7 @@ fn scan<'scope, 'o: 'scope, R: BufRead>(
                 } else if container_depth == Some(depth - 1)
                     && name == "Ntry"
                     && driver.cuts()
-                    && let Some(bytes) = cut_entry(&mut reader, &s, pos)
+                    && let Some(bytes) = cut_entry(&mut reader, &s, pos, &mut driver.raws)
                 {
                     raw = Some((bytes, pos));
                     capture = Some(depth);
@@ -1048,6 +1077,7 @@ fn cut_entry<R: BufRead>(
     reader: &mut quick_xml::Reader<cut::Ahead<R>>,
     start: &quick_xml::events::BytesStart<'_>,
     pos: u64,
+    spare: &mut Vec<Vec<u8>>,
 ) -> Option<Vec<u8>> {
     let tag: &[u8] = start.as_bytes();
     let tag_len = tag.len() + 2;
@@ -1061,7 +1091,9 @@ fn cut_entry<R: BufRead>(
         let have = ahead.buffered();
         match cut::cut(have, qname) {
             cut::Cut::Found { content, end } => {
-                let mut bytes = Vec::with_capacity(tag_len + end);
+                let mut bytes = spare.pop().unwrap_or_default();
+                bytes.clear();
+                bytes.reserve(tag_len + end);
                 bytes.push(b'<');
                 bytes.extend_from_slice(tag);
                 bytes.push(b'>');
