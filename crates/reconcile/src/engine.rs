@@ -115,6 +115,12 @@ struct Credits {
     list: Vec<Receipt>,
     taken: Vec<bool>,
     by_amount: BTreeMap<Currency, BTreeSet<(Decimal, usize)>>,
+    /// By end-to-end id, account key and compact bank reference (four characters or more):
+    /// the only ways a returned payment can name the credit it returns (see `pairing`).
+    by_e2e: BTreeMap<String, Vec<usize>>,
+    by_account: BTreeMap<String, Vec<usize>>,
+    by_reference: BTreeMap<String, Vec<usize>>,
+    reference_lengths: BTreeSet<usize>,
 }
 
 impl Credits {
@@ -126,27 +132,97 @@ impl Credits {
                 .or_default()
                 .insert((c.amount.amount, k));
         }
+        let mut by_e2e: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut by_account: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut by_reference: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (k, c) in list.iter().enumerate() {
+            if let Some(e2e) = c.end_to_end_id.as_deref() {
+                by_e2e.entry(e2e.to_owned()).or_default().push(k);
+            }
+            if let Some(account) = c.payer_account.as_deref() {
+                let key = crate::normalise::account_key(account);
+                if !key.is_empty() {
+                    by_account.entry(key).or_default().push(k);
+                }
+            }
+            let reference = compact(&c.reference);
+            if reference.len() >= 4 {
+                by_reference.entry(reference).or_default().push(k);
+            }
+        }
+        let reference_lengths = by_reference.keys().map(String::len).collect();
         Credits {
             taken: vec![false; list.len()],
             list,
             by_amount,
+            by_e2e,
+            by_account,
+            by_reference,
+            reference_lengths,
         }
     }
 
+    /// The credits a returned payment could name at all, by its end-to-end id, its
+    /// account, or a bank reference in its text; ascending, each once.
+    fn named_by(&self, keys: &ReversalKeys<'_>) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        if let Some(e2e) = keys.reversal.end_to_end_id.as_deref()
+            && !e2e.trim().is_empty()
+        {
+            out.extend(self.by_e2e.get(e2e).into_iter().flatten());
+        }
+        if let Some(account) = keys.account.as_deref().filter(|a| !a.is_empty()) {
+            out.extend(self.by_account.get(account).into_iter().flatten());
+        }
+        let text = &keys.text;
+        for len in &self.reference_lengths {
+            for start in 0..=text.len().saturating_sub(*len) {
+                if let Some(window) = text.get(start..start + len)
+                    && let Some(ks) = self.by_reference.get(window)
+                {
+                    out.extend(ks);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The credits not yet taken whose amount in `currency` is at least `low` and at most
-    /// `low + extra` (unbounded without `extra`), in arrival order.
-    fn between(&self, currency: Currency, low: Decimal, extra: Option<Decimal>) -> Vec<usize> {
+    /// `low + extra` (unbounded without `extra`), in arrival order; among `named` only.
+    fn between(
+        &self,
+        currency: Currency,
+        low: Decimal,
+        extra: Option<Decimal>,
+        named: &[usize],
+    ) -> Vec<usize> {
+        let high = extra.and_then(|e| low.checked_add(e)?.checked_add(Decimal::ONE));
+        // Few credits named: check them, instead of every credit of the amount range.
+        if named.len() < 64 {
+            return named
+                .iter()
+                .copied()
+                .filter(|k| {
+                    let c = &self.list[*k];
+                    !self.taken[*k]
+                        && c.amount.currency == currency
+                        && c.amount.amount >= low
+                        && high.is_none_or(|h| c.amount.amount <= h)
+                })
+                .collect();
+        }
         let Some(set) = self.by_amount.get(&currency) else {
             return Vec::new();
         };
-        let mut out: Vec<usize> =
-            match extra.and_then(|e| low.checked_add(e)?.checked_add(Decimal::ONE)) {
-                Some(high) => set
-                    .range((low, 0)..=(high, usize::MAX))
-                    .map(|(_, k)| *k)
-                    .collect(),
-                None => set.range((low, 0)..).map(|(_, k)| *k).collect(),
-            };
+        let mut out: Vec<usize> = match high {
+            Some(high) => set
+                .range((low, 0)..=(high, usize::MAX))
+                .map(|(_, k)| *k)
+                .collect(),
+            None => set.range((low, 0)..).map(|(_, k)| *k).collect(),
+        };
         out.retain(|k| !self.taken[*k]);
         out.sort_unstable();
         out
@@ -1492,11 +1568,13 @@ fn handle_reversal(engine: &Engine<'_>, rv: Receipt, credits: &mut Credits, outc
                 <= settings.fee_allowance(original.currency, original.amount)
     };
     let keys = ReversalKeys::new(&rv);
+    let named = credits.named_by(&keys);
     let in_run = credits
         .between(
             rv.amount.currency,
             rv.amount.amount,
             shortfall_bound(settings, rv.amount.currency, rv.amount.amount),
+            &named,
         )
         .into_iter()
         .map(|k| (k, &credits.list[k]))
