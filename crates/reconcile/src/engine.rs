@@ -933,7 +933,7 @@ impl Engine<'_> {
     ) -> Result<Option<Scored>, String> {
         let book = self.book();
         let r = &p.receipt;
-        let plan = match self.ctx.plan(r, items, remaining) {
+        let plan = match self.ctx.plan(r, items, remaining, explain) {
             Ok(plan) => plan,
             Err(NoPlan::Unfit) => return Ok(None),
             Err(NoPlan::NoRate(e)) => return Err(e),

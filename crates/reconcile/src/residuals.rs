@@ -73,8 +73,13 @@ pub(crate) struct Ctx<'a> {
     pub home: Currency,
 }
 
-fn hit(rule: Rule, detail: String) -> RuleHit {
-    RuleHit { rule, detail }
+/// A rule that fired, its clause written only when the plan is to be explained (the rule
+/// alone is enough to weigh a candidate).
+fn note(explain: bool, rule: Rule, detail: impl FnOnce() -> String) -> RuleHit {
+    RuleHit {
+        rule,
+        detail: if explain { detail() } else { String::new() },
+    }
 }
 
 fn money(amount: Decimal, currency: Currency) -> Money {
@@ -120,6 +125,7 @@ impl Ctx<'_> {
         receipt: &Receipt,
         items: &[usize],
         remaining: &[Decimal],
+        explain: bool,
     ) -> Result<Plan, NoPlan> {
         let first = items.first().ok_or(NoPlan::Unfit)?;
         let c = self.book.items[*first].currency;
@@ -139,10 +145,9 @@ impl Ctx<'_> {
         let (paid, quote_rate) = if c == r.currency {
             (r.amount, None)
         } else if let Some(instr) = receipt.instructed.filter(|m| m.currency == c) {
-            hits.push(hit(
-                Rule::InstructedAmount,
-                format!("the payer instructed {instr}, received as {r}"),
-            ));
+            hits.push(note(explain, Rule::InstructedAmount, || {
+                format!("the payer instructed {instr}, received as {r}")
+            }));
             (instr.amount, None)
         } else {
             let q = self
@@ -150,7 +155,7 @@ impl Ctx<'_> {
                 .lookup(r.currency, c, receipt.date)
                 .map_err(|e| NoPlan::NoRate(e.to_string()))?;
             if q.is_fallback() || matches!(q.path, RatePath::Cross { .. }) {
-                hits.push(hit(Rule::FxRateFallback, rate_text(&q)));
+                hits.push(note(explain, Rule::FxRateFallback, || rate_text(&q)));
             }
             (r.amount * q.rate, Some(q))
         };
@@ -176,9 +181,7 @@ impl Ctx<'_> {
                 .bank_charges
                 .filter(|ch| ch.currency == c && ch.amount == short)
             {
-                hits.push(hit(
-                    Rule::BankFee,
-                    format!(
+                hits.push(note(explain, Rule::BankFee, || format!(
                         "the bank reports {charges} of charges taken from the payment, exactly the shortfall"
                     ),
                 ));
@@ -186,9 +189,7 @@ impl Ctx<'_> {
             } else if let Some(h) = self.memory.fee_habits.iter().find(|h| {
                 h.customer_id == self.book.customers[customer].id && h.fee == money(short, c)
             }) {
-                hits.push(hit(
-                    Rule::LearnedFeeHabit,
-                    format!(
+                hits.push(note(explain, Rule::LearnedFeeHabit, || format!(
                         "{}'s payments usually lose {} to bank charges, confirmed {} time(s), last on {} by {}",
                         h.customer_name, h.fee, h.times, h.confirmed_on, h.confirmed_by
                     ),
@@ -227,9 +228,7 @@ impl Ctx<'_> {
                         .iter()
                         .any(|h| matches!(h.rule, Rule::LearnedFeeHabit | Rule::BankFee))
                     {
-                        hits.push(hit(
-                            Rule::BankFee,
-                            format!(
+                        hits.push(note(explain, Rule::BankFee, || format!(
                                 "the {} shortfall is within the bank-fee tolerance of {} and is booked as charges",
                                 money(fee, c),
                                 shown(allowance, c, rounding)
@@ -242,8 +241,7 @@ impl Ctx<'_> {
                         item: None,
                     });
                 } else if fit == Fit::Exact {
-                    hits.push(hit(
-                        Rule::AmountExact,
+                    hits.push(note(explain, Rule::AmountExact, || {
                         match receipt
                             .instructed
                             .filter(|m| m.currency == c && c != r.currency)
@@ -252,20 +250,19 @@ impl Ctx<'_> {
                                 format!("the {instr} instructed is exactly what is open")
                             }
                             None => format!("{r} is exactly what is open"),
-                        },
-                    ));
+                        }
+                    }));
                 }
                 if let Some(q) = q {
-                    hits.push(hit(
-                        Rule::FxBand,
+                    hits.push(note(explain, Rule::FxBand, || {
                         format!(
                             "{r} at {} is {}, within {}% of the {} open",
                             rate_text(q),
                             shown(paid, c, rounding),
                             self.settings.fx_band_percent.normalize(),
                             money(total, c)
-                        ),
-                    ));
+                        )
+                    }));
                 }
             }
             Fit::Partial => {
@@ -313,8 +310,7 @@ impl Ctx<'_> {
                 self.spread_received(&mut lines, r.amount, r.currency, c);
                 for l in &lines {
                     if l.open_after > Decimal::ZERO {
-                        hits.push(hit(
-                            Rule::PartialPayment,
+                        hits.push(note(explain, Rule::PartialPayment, || {
                             format!(
                                 "{} pays {} of {} open on {}; {} stays open",
                                 r,
@@ -322,8 +318,8 @@ impl Ctx<'_> {
                                 money(l.open_before, c),
                                 item(l.item).number,
                                 money(l.open_after, c)
-                            ),
-                        ));
+                            )
+                        }));
                         left.push(Left {
                             kind: ResidualKind::PartialPayment,
                             amount: money(l.open_after, c),
@@ -360,9 +356,7 @@ impl Ctx<'_> {
                     return Err(NoPlan::Unfit);
                 }
                 self.spread_received(&mut lines, used, r.currency, c);
-                hits.push(hit(
-                    Rule::Overpayment,
-                    format!(
+                hits.push(note(explain, Rule::Overpayment, || format!(
                         "{} is {} more than the {} open; the excess stays as unapplied credit on {}",
                         r,
                         money(excess, r.currency),
@@ -377,8 +371,8 @@ impl Ctx<'_> {
                 });
             }
         }
-        if let Some((diff, detail)) = self.fx_difference(receipt, &lines, c, &left) {
-            hits.push(hit(Rule::FxDifference, detail));
+        if let Some((diff, detail)) = self.fx_difference(receipt, &lines, c, &left, explain) {
+            hits.push(note(explain, Rule::FxDifference, || detail));
             if let Some(diff) = diff.filter(|d| !d.is_zero()) {
                 left.push(Left {
                     kind: ResidualKind::FxDifference,
@@ -430,7 +424,9 @@ impl Ctx<'_> {
         lines: &[Line],
         c: Currency,
         left: &[Left],
+        explain: bool,
     ) -> Option<(Option<Decimal>, String)> {
+        let say = |f: &dyn Fn() -> String| if explain { f() } else { String::new() };
         let rc = receipt.amount.currency;
         if c == self.home && rc == self.home {
             return None;
@@ -447,10 +443,12 @@ impl Ctx<'_> {
             } else {
                 return Some((
                     None,
-                    format!(
-                        "the books hold no {c}/{} rate for {}, so the realised FX difference is left to the books",
-                        self.home, it.number
-                    ),
+                    say(&|| {
+                        format!(
+                            "the books hold no {c}/{} rate for {}, so the realised FX difference is left to the books",
+                            self.home, it.number
+                        )
+                    }),
                 ));
             };
             book_value += l.applied * rate;
@@ -462,32 +460,37 @@ impl Ctx<'_> {
             .sum();
         let received: Decimal = lines.iter().map(|l| l.received).sum::<Decimal>() + fee;
         let (received_home, how) = if rc == self.home {
-            (received, format!("the {} received", money(received, rc)))
+            (
+                received,
+                say(&|| format!("the {} received", money(received, rc))),
+            )
         } else {
             let q = match self.rates.lookup(rc, self.home, receipt.date) {
                 Ok(q) => q,
                 Err(e) => {
                     return Some((
                         None,
-                        format!("the realised FX difference is left to the books: {e}"),
+                        say(&|| format!("the realised FX difference is left to the books: {e}")),
                     ));
                 }
             };
             (
                 received * q.rate,
-                format!("the {} received at {}", money(received, rc), rate_text(&q)),
+                say(&|| format!("the {} received at {}", money(received, rc), rate_text(&q))),
             )
         };
         let diff = rounding.round(received_home - book_value, dp);
         let word = if diff < Decimal::ZERO { "loss" } else { "gain" };
         Some((
             Some(diff),
-            format!(
-                "{how} is worth {} against {} at the books' rates: realised FX {word} of {}",
-                shown(received_home, self.home, rounding),
-                shown(book_value, self.home, rounding),
-                shown(diff.abs(), self.home, rounding)
-            ),
+            say(&|| {
+                format!(
+                    "{how} is worth {} against {} at the books' rates: realised FX {word} of {}",
+                    shown(received_home, self.home, rounding),
+                    shown(book_value, self.home, rounding),
+                    shown(diff.abs(), self.home, rounding)
+                )
+            }),
         ))
     }
 }
