@@ -1520,6 +1520,12 @@ pub(crate) fn run(
                 reason,
             }),
         }
+        // Decided: its evidence is never looked at again.
+        p.evidence = Evidence {
+            payer: Payer::Unknown,
+            refs: Vec::new(),
+            notes: Vec::new(),
+        };
     }
     drop(prepared);
     drop(slots);
